@@ -1,0 +1,201 @@
+/**
+ * @file Tree-sitter grammar for the `.infra` language (v0).
+ *
+ * The contract is the project's language specification ("The `.infra`
+ * language, v0"): items are resources, triggers, `let` and `output`
+ * declarations; `;` and `,` are optional separators after any item, member,
+ * list element or map entry; newlines are insignificant.
+ *
+ * @license MIT
+ */
+
+/// <reference types="tree-sitter-cli/dsl" />
+// @ts-check
+
+/**
+ * Zero or more `rule`s, each optionally followed by one `;` or `,`.
+ *
+ * @param {GrammarSymbols<string>} $
+ * @param {RuleOrLiteral} rule
+ * @returns {RuleOrLiteral}
+ */
+function separated($, rule) {
+  return repeat(seq(rule, optional($._separator)));
+}
+
+module.exports = grammar({
+  name: 'infra',
+
+  // Whitespace (newlines included), comments and doc comments may appear
+  // between any two tokens.
+  extras: $ => [/\s/, $.doc_comment, $.comment],
+
+  // Keywords are extracted from identifiers: `bucketx` is an identifier, not
+  // `bucket` followed by `x`.
+  word: $ => $.identifier,
+
+  supertypes: $ => [$._item, $._member, $._expression],
+
+  rules: {
+    source_file: $ => separated($, $._item),
+
+    _item: $ => choice(
+      $.resource,
+      $.trigger,
+      $.let_declaration,
+      $.output_declaration,
+    ),
+
+    _separator: _ => choice(';', ','),
+
+    // ---------------------------------------------------------------- items
+
+    // `bucket media { ... }`, `bucket media;`, `bucket media`
+    resource: $ => seq(
+      field('kind', $.resource_kind),
+      field('name', $.identifier),
+      optional(field('body', $.block)),
+    ),
+
+    resource_kind: _ => choice('bucket', 'function', 'task', 'schedule'),
+
+    // `media.on_put(".mp4") -> task ffmpeg { env = { ... } }`
+    trigger: $ => seq(
+      field('source', $.identifier),
+      '.',
+      field('event', $.identifier),
+      '(',
+      optional(field('pattern', $.string)),
+      ')',
+      '->',
+      field('target_kind', alias(choice('function', 'task'), $.resource_kind)),
+      field('target', $.identifier),
+      optional(field('body', $.block)),
+    ),
+
+    // `let prefix = "uploads/"`
+    let_declaration: $ => seq(
+      'let',
+      field('name', $.identifier),
+      '=',
+      field('value', $._expression),
+    ),
+
+    // `output bucket_name = media.name`
+    output_declaration: $ => seq(
+      'output',
+      field('name', $.identifier),
+      '=',
+      field('value', $._expression),
+    ),
+
+    // -------------------------------------------------------------- members
+
+    block: $ => seq('{', separated($, $._member), '}'),
+
+    _member: $ => choice($.attribute, $.access),
+
+    // `memory = 512MB`
+    attribute: $ => seq(
+      field('name', $.identifier),
+      '=',
+      field('value', $._expression),
+    ),
+
+    // `reads media`, `writes media("*.jpg")`
+    access: $ => seq(
+      field('mode', $.access_mode),
+      field('target', $.reference),
+    ),
+
+    access_mode: _ => choice('reads', 'writes'),
+
+    reference: $ => seq(
+      field('name', $.identifier),
+      optional(seq('(', field('pattern', $.string), ')')),
+    ),
+
+    // ---------------------------------------------------------- expressions
+
+    _expression: $ => choice(
+      $.string,
+      $.integer,
+      $.duration,
+      $.size,
+      $.boolean,
+      $.list,
+      $.map,
+      $.path,
+    ),
+
+    // `[a, b]`, `["sh", "-c", "echo hi"]`
+    list: $ => seq('[', separated($, field('element', $._expression)), ']'),
+
+    // `{ KEY = expr ... }`
+    map: $ => seq('{', separated($, $.map_entry), '}'),
+
+    map_entry: $ => seq(
+      field('key', $.identifier),
+      '=',
+      field('value', $._expression),
+    ),
+
+    // `media.name`, `event.key`, `prefix`
+    path: $ => seq(
+      field('root', choice($.identifier, $.event)),
+      repeat(seq('.', field('field', $.identifier))),
+    ),
+
+    event: _ => 'event',
+
+    boolean: _ => choice('true', 'false'),
+
+    // One integer and a unit, with no space between: `30s 5m 1h 7d`.
+    duration: _ => /[0-9]+(s|m|h|d)/,
+
+    // `512MB 1GB` (MB = MiB, GB = GiB).
+    size: _ => /[0-9]+(MB|GB)/,
+
+    integer: _ => /[0-9]+/,
+
+    // Strings are single-line; `\" \\ \n \t \$` are the escapes and `${expr}`
+    // interpolates.
+    string: $ => seq(
+      '"',
+      repeat(choice(
+        $.string_content,
+        $.escape_sequence,
+        $.interpolation,
+      )),
+      token.immediate('"'),
+    ),
+
+    // prec(1) so that `"// not a comment"` stays a string. A lone `$` that
+    // does not start `${` is literal text.
+    string_content: _ => choice(
+      token.immediate(prec(1, /[^"\\$\n]+/)),
+      token.immediate('$'),
+    ),
+
+    escape_sequence: _ => token.immediate(seq('\\', /["\\nt$]/)),
+
+    interpolation: $ => seq(
+      token.immediate('${'),
+      field('expression', $._expression),
+      '}',
+    ),
+
+    identifier: _ => /[A-Za-z_][A-Za-z0-9_]*/,
+
+    // ------------------------------------------------------------- comments
+
+    // `/// text` (but not `////`): documents the declaration that follows.
+    doc_comment: _ => token(seq('///', optional(seq(/[^/\n]/, /[^\n]*/)))),
+
+    // `// text`, `//// text`, `/* text */` (not nested).
+    comment: _ => token(choice(
+      seq('//', optional(choice(seq(/[^/\n]/, /[^\n]*/), seq('//', /[^\n]*/)))),
+      seq('/*', /[^*]*\*+([^/*][^*]*\*+)*/, '/'),
+    )),
+  },
+});

@@ -1,0 +1,8 @@
+; Folds: blocks, maps, lists and (multi-line) comments.
+
+[
+  (block)
+  (map)
+  (list)
+  (comment)
+] @fold
