@@ -34,6 +34,17 @@ module.exports = grammar({
   // `bucket` followed by `x`.
   word: $ => $.identifier,
 
+  // Keywords are reserved: `bucket` is never a resource, attribute or let
+  // name, so a block left open before the next `bucket ...` recovers as a
+  // missing `}`. After a `.` any identifier is a field (`event.bucket`).
+  reserved: {
+    global: _ => [
+      'bucket', 'function', 'task', 'schedule',
+      'let', 'output', 'reads', 'writes', 'event', 'true', 'false',
+    ],
+    field: _ => [],
+  },
+
   supertypes: $ => [$._item, $._member, $._expression],
 
   rules: {
@@ -63,7 +74,7 @@ module.exports = grammar({
     trigger: $ => seq(
       field('source', $.identifier),
       '.',
-      field('event', $.identifier),
+      field('event', reserved('field', $.identifier)),
       '(',
       optional(field('pattern', $.string)),
       ')',
@@ -143,7 +154,7 @@ module.exports = grammar({
     // `media.name`, `event.key`, `prefix`
     path: $ => seq(
       field('root', choice($.identifier, $.event)),
-      repeat(seq('.', field('field', $.identifier))),
+      repeat(seq('.', field('field', reserved('field', $.identifier)))),
     ),
 
     event: _ => 'event',

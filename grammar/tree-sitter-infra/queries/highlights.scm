@@ -2,9 +2,9 @@
 
 ; Comments --------------------------------------------------------------------
 
-(comment) @comment @spell
+(comment) @comment
 
-(doc_comment) @comment.documentation @spell
+(doc_comment) @comment.documentation
 
 ; Keywords --------------------------------------------------------------------
 
