@@ -184,7 +184,7 @@ module.exports = grammar({
     // prec(1) so that `"// not a comment"` stays a string. A lone `$` that
     // does not start `${` is literal text.
     string_content: _ => choice(
-      token.immediate(prec(1, /[^"\\$\n]+/)),
+      token.immediate(prec(1, /[^"\\$\r\n]+/)),
       token.immediate('$'),
     ),
 
