@@ -1,0 +1,21 @@
+//! Checking `.infra` programs: the schema of each resource kind, project loading (through the
+//! [`project::FileSystem`] trait), name resolution, types and every rule of the language, and
+//! the two renderers of diagnostics.
+//!
+//! Architecture invariant: this crate is pure. It reads files only through `FileSystem`, knows
+//! nothing of tokio, lsp-types or the AWS SDK, and reports user mistakes as diagnostics, never
+//! as `Err` or a panic.
+
+pub mod annotate;
+pub mod check;
+pub mod cron;
+pub mod model;
+pub mod pattern;
+pub mod project;
+pub mod render;
+pub mod schema;
+pub mod suggest;
+
+pub use check::{check_project, Checked};
+pub use model::Model;
+pub use project::{load_project, DiskFileSystem, FileSystem, Project};

@@ -1,0 +1,316 @@
+//! The checked program: what lowering turns into AWS resources and what the IDE layer asks
+//! about (declarations, references). Values are resolved: `let`s are substituted, defaults are
+//! available through [`ResourceModel::get`].
+
+use crate::pattern::KeyPattern;
+use crate::schema::{schema, Default, Type};
+use infrac_syntax::ast::{AccessMode, ResourceKind, TargetKind};
+use infrac_syntax::{FileId, Span};
+use std::collections::BTreeMap;
+
+/// A resolved value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Str(Vec<StrSegment>),
+    Int(i64),
+    Bool(bool),
+    /// Seconds.
+    Duration(u64),
+    /// MiB.
+    Size(u64),
+    List(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    /// A resource itself (`media`), not one of its values.
+    Resource(ResourceKind, String),
+    /// An int field of the triggering event (`event.size`), known only at run time.
+    EventInt(String),
+}
+
+/// Part of a string: text, or something known only at deploy or run time.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StrSegment {
+    Text(String),
+    /// `media.name`: a value of a resource, known after deploy.
+    Ref {
+        resource: String,
+        attr: String,
+    },
+    /// `event.key`: a field of the event that started this run.
+    Event(String),
+}
+
+impl Value {
+    pub fn text(text: impl Into<String>) -> Value {
+        Value::Str(vec![StrSegment::Text(text.into())])
+    }
+
+    pub fn ty(&self) -> Type {
+        match self {
+            Value::Str(_) => Type::String,
+            Value::Int(_) => Type::Int,
+            Value::Bool(_) => Type::Bool,
+            Value::Duration(_) => Type::Duration,
+            Value::Size(_) => Type::Size,
+            Value::List(_) => Type::ListOfString,
+            Value::Map(_) => Type::MapOfString,
+            Value::Resource(kind, _) => Type::Resource(*kind),
+            Value::EventInt(_) => Type::Int,
+        }
+    }
+
+    /// The string's text when it holds nothing known only later.
+    pub fn as_literal_str(&self) -> Option<String> {
+        let Value::Str(segments) = self else {
+            return None;
+        };
+        let mut out = String::new();
+        for segment in segments {
+            match segment {
+                StrSegment::Text(t) => out.push_str(t),
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn from_default(default: Default) -> Value {
+        match default {
+            Default::Bool(b) => Value::Bool(b),
+            Default::Int(i) => Value::Int(i),
+            Default::Size(mb) => Value::Size(mb),
+            Default::Duration(s) => Value::Duration(s),
+            Default::Str(s) => Value::text(s),
+            Default::EmptyMap => Value::Map(BTreeMap::new()),
+        }
+    }
+
+    /// The value as it would be written in a program (for hover and inlay hints).
+    pub fn source_text(&self) -> String {
+        match self {
+            Value::Str(segments) => {
+                let mut out = String::from("\"");
+                for segment in segments {
+                    match segment {
+                        StrSegment::Text(t) => {
+                            for c in t.chars() {
+                                match c {
+                                    '"' => out.push_str("\\\""),
+                                    '\\' => out.push_str("\\\\"),
+                                    '\n' => out.push_str("\\n"),
+                                    '\t' => out.push_str("\\t"),
+                                    '$' => out.push_str("\\$"),
+                                    c => out.push(c),
+                                }
+                            }
+                        }
+                        StrSegment::Ref { resource, attr } => {
+                            out.push_str(&format!("${{{resource}.{attr}}}"));
+                        }
+                        StrSegment::Event(field) => out.push_str(&format!("${{event.{field}}}")),
+                    }
+                }
+                out.push('"');
+                out
+            }
+            Value::Int(i) => i.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Duration(s) => format_duration(*s),
+            Value::Size(mb) => format_size(*mb),
+            Value::List(items) => {
+                let items: Vec<String> = items.iter().map(Value::source_text).collect();
+                format!("[{}]", items.join(", "))
+            }
+            Value::Map(entries) => {
+                if entries.is_empty() {
+                    return "{}".to_string();
+                }
+                let entries: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {}", v.source_text()))
+                    .collect();
+                format!("{{ {} }}", entries.join(", "))
+            }
+            Value::Resource(_, name) => name.clone(),
+            Value::EventInt(field) => format!("event.{field}"),
+        }
+    }
+}
+
+/// `90s`, `5m`, `2h`, `7d`: the largest unit that divides it.
+pub fn format_duration(seconds: u64) -> String {
+    for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60)] {
+        if seconds >= size && seconds % size == 0 {
+            return format!("{}{unit}", seconds / size);
+        }
+    }
+    format!("{seconds}s")
+}
+
+/// `512MB`, `2GB`.
+pub fn format_size(mebibytes: u64) -> String {
+    if mebibytes >= 1024 && mebibytes % 1024 == 0 {
+        format!("{}GB", mebibytes / 1024)
+    } else {
+        format!("{mebibytes}MB")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccessModel {
+    pub mode: AccessMode,
+    pub bucket: String,
+    /// `None`: every key.
+    pub pattern: Option<KeyPattern>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceModel {
+    pub kind: ResourceKind,
+    pub name: String,
+    pub file: FileId,
+    /// The whole declaration.
+    pub span: Span,
+    pub name_span: Span,
+    pub doc: Option<String>,
+    /// The attributes the program sets, with their spans (of the whole `name = value`).
+    pub attrs: BTreeMap<&'static str, (Value, Span)>,
+    pub access: Vec<AccessModel>,
+}
+
+impl ResourceModel {
+    /// The attribute's value: as set, else its default, else `None`.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        if let Some((value, _)) = self.attrs.get(name) {
+            return Some(value.clone());
+        }
+        schema(self.kind)
+            .attr(name)
+            .and_then(|a| a.default)
+            .map(Value::from_default)
+    }
+
+    pub fn reads(&self) -> impl Iterator<Item = &AccessModel> {
+        self.access.iter().filter(|a| a.mode == AccessMode::Reads)
+    }
+
+    pub fn writes(&self) -> impl Iterator<Item = &AccessModel> {
+        self.access.iter().filter(|a| a.mode == AccessMode::Writes)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TriggerModel {
+    pub source: String,
+    pub source_kind: ResourceKind,
+    pub event: &'static str,
+    /// The pattern as written (`".mp4"`), for ids and display.
+    pub pattern_text: Option<String>,
+    pub pattern: Option<KeyPattern>,
+    pub target_kind: TargetKind,
+    pub target: String,
+    /// Environment added to a task's run (task triggers only).
+    pub env: BTreeMap<String, Value>,
+    pub file: FileId,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+impl TriggerModel {
+    /// `media.on_put(.mp4)->ffmpeg`: stable, and the base of the resource ids it lowers to.
+    pub fn id(&self) -> String {
+        format!(
+            "{}.{}({})->{}",
+            self.source,
+            self.event,
+            self.pattern_text.as_deref().unwrap_or(""),
+            self.target
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputModel {
+    pub name: String,
+    pub value: Value,
+    pub file: FileId,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolKind {
+    /// `None` for a declaration of an unknown kind (`buckt media`), already reported.
+    Resource(Option<ResourceKind>),
+    Let,
+    Output,
+}
+
+/// A declared name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Symbol {
+    pub name: String,
+    pub kind: SymbolKind,
+    pub file: FileId,
+    pub name_span: Span,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+pub type SymbolId = usize;
+
+/// A use of a declared name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reference {
+    pub file: FileId,
+    pub span: Span,
+    pub symbol: SymbolId,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Model {
+    pub resources: Vec<ResourceModel>,
+    pub triggers: Vec<TriggerModel>,
+    pub outputs: Vec<OutputModel>,
+    pub symbols: Vec<Symbol>,
+    pub references: Vec<Reference>,
+}
+
+impl Model {
+    pub fn resource(&self, name: &str) -> Option<&ResourceModel> {
+        self.resources.iter().find(|r| r.name == name)
+    }
+
+    /// The declaration whose name is at `offset` in `file`, or the one a reference there
+    /// points to.
+    pub fn symbol_at(&self, file: FileId, offset: usize) -> Option<SymbolId> {
+        if let Some(id) = self
+            .symbols
+            .iter()
+            .position(|s| s.file == file && s.name_span.touches(offset))
+        {
+            return Some(id);
+        }
+        self.references
+            .iter()
+            .find(|r| r.file == file && r.span.touches(offset))
+            .map(|r| r.symbol)
+    }
+
+    pub fn references_to(&self, symbol: SymbolId) -> impl Iterator<Item = &Reference> {
+        self.references.iter().filter(move |r| r.symbol == symbol)
+    }
+}

@@ -1,0 +1,557 @@
+//! One schema per resource kind: attributes (type, default, rule, docs), the values a
+//! declaration exposes, its events and their fields. The checker, completion, hover and lowering
+//! all read these tables; adding a kind or an attribute is one edit here.
+
+use infrac_syntax::ast::ResourceKind;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Type {
+    String,
+    Int,
+    Bool,
+    Duration,
+    Size,
+    ListOfString,
+    MapOfString,
+    Resource(ResourceKind),
+}
+
+impl Type {
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::String => "string",
+            Type::Int => "int",
+            Type::Bool => "bool",
+            Type::Duration => "duration",
+            Type::Size => "size",
+            Type::ListOfString => "list<string>",
+            Type::MapOfString => "map<string,string>",
+            Type::Resource(kind) => kind.keyword(),
+        }
+    }
+
+    /// "a size" / "an int", for messages.
+    pub fn with_article(self) -> String {
+        let name = self.name();
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {name}")
+    }
+}
+
+/// A default that applies when an attribute is not set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Default {
+    Bool(bool),
+    Int(i64),
+    /// A size in MiB.
+    Size(u64),
+    /// A duration in seconds.
+    Duration(u64),
+    Str(&'static str),
+    EmptyMap,
+}
+
+impl Default {
+    /// The default as it would be written in a program.
+    pub fn source_text(self) -> String {
+        match self {
+            Default::Bool(b) => b.to_string(),
+            Default::Int(i) => i.to_string(),
+            Default::Size(mb) if mb % 1024 == 0 => format!("{}GB", mb / 1024),
+            Default::Size(mb) => format!("{mb}MB"),
+            Default::Duration(s) => format!("{s}s"),
+            Default::Str(s) => format!("{s:?}"),
+            Default::EmptyMap => "{}".to_string(),
+        }
+    }
+}
+
+/// The rule a value must follow beyond its type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    None,
+    /// Inclusive range of sizes in MiB.
+    SizeRange {
+        min: u64,
+        max: u64,
+    },
+    /// Inclusive range of durations in seconds.
+    DurationRange {
+        min: u64,
+        max: u64,
+    },
+    /// A whole number of days, at least this many.
+    WholeDays {
+        min: u64,
+    },
+    OneOfStr(&'static [&'static str]),
+    OneOfInt(&'static [i64]),
+    /// One of Lambda's runtimes (see [`RUNTIMES`]).
+    Runtime,
+    /// A 5-field Unix cron expression.
+    Cron,
+    /// A schedule rate: whole minutes, at least one.
+    Every,
+    /// Environment of a Lambda function: keys and values at most this many bytes in all.
+    EnvBytes(usize),
+    /// A path, relative to the file, to a file or folder that exists.
+    ExistingPath,
+    /// A folder, relative to the file, holding a Dockerfile.
+    DockerContext,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requirement {
+    Optional,
+    Required,
+    /// Required unless the function's runtime is one of the `provided.*` ones.
+    RequiredUnlessProvidedRuntime,
+}
+
+#[derive(Debug)]
+pub struct AttrSchema {
+    pub name: &'static str,
+    pub ty: Type,
+    pub default: Option<Default>,
+    pub requirement: Requirement,
+    pub rule: Rule,
+    pub doc: &'static str,
+    /// What to insert for a completion or a "missing attribute" fix (snippet placeholders
+    /// are added by the editor layer).
+    pub example: &'static str,
+}
+
+#[derive(Debug)]
+pub struct FieldSchema {
+    pub name: &'static str,
+    pub ty: Type,
+    pub doc: &'static str,
+}
+
+#[derive(Debug)]
+pub struct EventSchema {
+    pub name: &'static str,
+    pub doc: &'static str,
+    /// Whether the event takes a key pattern (`on_put(".mp4")`).
+    pub takes_pattern: bool,
+    pub fields: &'static [FieldSchema],
+}
+
+#[derive(Debug)]
+pub struct ValueSchema {
+    pub name: &'static str,
+    pub doc: &'static str,
+}
+
+#[derive(Debug)]
+pub struct KindSchema {
+    pub kind: ResourceKind,
+    pub doc: &'static str,
+    /// The AWS service it becomes, for hover.
+    pub aws: &'static str,
+    pub attrs: &'static [AttrSchema],
+    /// Pairs of attributes of which exactly one must be set (E0205), with a hint on choosing.
+    pub exactly_one_of: &'static [(&'static str, &'static str, &'static str)],
+    pub values: &'static [ValueSchema],
+    pub events: &'static [EventSchema],
+}
+
+impl KindSchema {
+    pub fn attr(&self, name: &str) -> Option<&'static AttrSchema> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+
+    pub fn event(&self, name: &str) -> Option<&'static EventSchema> {
+        self.events.iter().find(|e| e.name == name)
+    }
+
+    pub fn value(&self, name: &str) -> Option<&'static ValueSchema> {
+        self.values.iter().find(|v| v.name == name)
+    }
+}
+
+impl EventSchema {
+    pub fn field(&self, name: &str) -> Option<&'static FieldSchema> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+pub fn schema(kind: ResourceKind) -> &'static KindSchema {
+    match kind {
+        ResourceKind::Bucket => &BUCKET,
+        ResourceKind::Function => &FUNCTION,
+        ResourceKind::Task => &TASK,
+        ResourceKind::Schedule => &SCHEDULE,
+    }
+}
+
+/// Lambda runtimes: `(name, deprecated)`. A deprecated runtime still deploys for a while, so it
+/// is a warning (W0002), not an error.
+pub const RUNTIMES: &[(&str, bool)] = &[
+    ("nodejs22.x", false),
+    ("nodejs20.x", false),
+    ("python3.13", false),
+    ("python3.12", false),
+    ("python3.11", false),
+    ("python3.10", false),
+    ("java21", false),
+    ("java17", false),
+    ("java11", false),
+    ("java8.al2", false),
+    ("dotnet8", false),
+    ("ruby3.4", false),
+    ("ruby3.3", false),
+    ("provided.al2023", false),
+    ("provided.al2", false),
+    ("nodejs18.x", true),
+    ("nodejs16.x", true),
+    ("nodejs14.x", true),
+    ("python3.9", true),
+    ("python3.8", true),
+    ("python3.7", true),
+    ("java8", true),
+    ("dotnet6", true),
+    ("dotnet7", true),
+    ("ruby3.2", true),
+    ("ruby2.7", true),
+    ("go1.x", true),
+    ("provided", true),
+];
+
+pub fn runtime_status(name: &str) -> Option<bool> {
+    RUNTIMES
+        .iter()
+        .find(|(r, _)| *r == name)
+        .map(|&(_, deprecated)| deprecated)
+}
+
+pub const FARGATE_CPU: &[i64] = &[256, 512, 1024, 2048, 4096, 8192, 16384];
+
+/// The memory values (MiB) AWS accepts for a Fargate task with `cpu` units.
+pub fn fargate_memory(cpu: i64) -> Vec<u64> {
+    let gb = |from: u64, to: u64, step: u64| {
+        (from..=to)
+            .step_by(step as usize)
+            .map(|g| g * 1024)
+            .collect()
+    };
+    match cpu {
+        256 => vec![512, 1024, 2048],
+        512 => gb(1, 4, 1),
+        1024 => gb(2, 8, 1),
+        2048 => gb(4, 16, 1),
+        4096 => gb(8, 30, 1),
+        8192 => gb(16, 60, 4),
+        16384 => gb(32, 120, 8),
+        _ => Vec::new(),
+    }
+}
+
+const ARCHS: &[&str] = &["x86_64", "arm64"];
+
+static BUCKET: KindSchema = KindSchema {
+    kind: ResourceKind::Bucket,
+    doc: "An S3 bucket: private (all public access blocked), encrypted with SSE-S3 and tagged.",
+    aws: "Amazon S3",
+    attrs: &[
+        AttrSchema {
+            name: "versioning",
+            ty: Type::Bool,
+            default: Some(Default::Bool(false)),
+            requirement: Requirement::Optional,
+            rule: Rule::None,
+            doc: "Keep every version of every object.",
+            example: "true",
+        },
+        AttrSchema {
+            name: "expire_after",
+            ty: Type::Duration,
+            default: None,
+            requirement: Requirement::Optional,
+            rule: Rule::WholeDays { min: 1 },
+            doc: "Delete objects this long after they were written (a lifecycle rule). Whole days, at least `1d`.",
+            example: "30d",
+        },
+        AttrSchema {
+            name: "force_destroy",
+            ty: Type::Bool,
+            default: Some(Default::Bool(false)),
+            requirement: Requirement::Optional,
+            rule: Rule::None,
+            doc: "Let `infrac destroy` empty the bucket before deleting it. Without it, destroying a bucket that holds objects stops with an error.",
+            example: "true",
+        },
+    ],
+    exactly_one_of: &[],
+    values: &[
+        ValueSchema { name: "name", doc: "The bucket's name (known after deploy)." },
+        ValueSchema { name: "arn", doc: "The bucket's ARN (known after deploy)." },
+    ],
+    events: &[
+        EventSchema {
+            name: "on_put",
+            doc: "An object was created in the bucket (any upload, copy or multipart completion). Takes an optional key pattern.",
+            takes_pattern: true,
+            fields: &[
+                FieldSchema { name: "key", ty: Type::String, doc: "The object's key." },
+                FieldSchema { name: "bucket", ty: Type::String, doc: "The bucket's name." },
+                FieldSchema { name: "size", ty: Type::Int, doc: "The object's size in bytes." },
+            ],
+        },
+        EventSchema {
+            name: "on_delete",
+            doc: "An object was removed from the bucket. Takes an optional key pattern.",
+            takes_pattern: true,
+            fields: &[
+                FieldSchema { name: "key", ty: Type::String, doc: "The object's key." },
+                FieldSchema { name: "bucket", ty: Type::String, doc: "The bucket's name." },
+            ],
+        },
+    ],
+};
+
+static FUNCTION: KindSchema = KindSchema {
+    kind: ResourceKind::Function,
+    doc: "An AWS Lambda function, with its own IAM role (granted exactly its `reads` and `writes`, plus logs) and log group.",
+    aws: "AWS Lambda",
+    attrs: &[
+        AttrSchema {
+            name: "runtime",
+            ty: Type::String,
+            default: None,
+            requirement: Requirement::Required,
+            rule: Rule::Runtime,
+            doc: "The Lambda runtime, such as `\"nodejs20.x\"` or `\"python3.12\"`.",
+            example: "\"nodejs20.x\"",
+        },
+        AttrSchema {
+            name: "handler",
+            ty: Type::String,
+            default: None,
+            requirement: Requirement::RequiredUnlessProvidedRuntime,
+            rule: Rule::None,
+            doc: "The function Lambda calls, as `file.export` (`\"index.handler\"`). Not needed for `provided.*` runtimes.",
+            example: "\"index.handler\"",
+        },
+        AttrSchema {
+            name: "code",
+            ty: Type::String,
+            default: None,
+            requirement: Requirement::Required,
+            rule: Rule::ExistingPath,
+            doc: "The function's code: a folder or file, relative to this file. It is zipped deterministically, so the same code always gives the same hash.",
+            example: "\"./src\"",
+        },
+        AttrSchema {
+            name: "memory",
+            ty: Type::Size,
+            default: Some(Default::Size(128)),
+            requirement: Requirement::Optional,
+            rule: Rule::SizeRange { min: 128, max: 10240 },
+            doc: "Memory for the function, `128MB` to `10240MB`; CPU grows with it.",
+            example: "512MB",
+        },
+        AttrSchema {
+            name: "timeout",
+            ty: Type::Duration,
+            default: Some(Default::Duration(3)),
+            requirement: Requirement::Optional,
+            rule: Rule::DurationRange { min: 1, max: 900 },
+            doc: "How long one invocation may run, `1s` to `900s` (15 minutes).",
+            example: "30s",
+        },
+        AttrSchema {
+            name: "arch",
+            ty: Type::String,
+            default: Some(Default::Str("x86_64")),
+            requirement: Requirement::Optional,
+            rule: Rule::OneOfStr(ARCHS),
+            doc: "The processor architecture: `\"x86_64\"` or `\"arm64\"` (Graviton).",
+            example: "\"arm64\"",
+        },
+        AttrSchema {
+            name: "env",
+            ty: Type::MapOfString,
+            default: Some(Default::EmptyMap),
+            requirement: Requirement::Optional,
+            rule: Rule::EnvBytes(4096),
+            doc: "Environment variables, at most 4KB in all (Lambda's limit).",
+            example: "{}",
+        },
+    ],
+    exactly_one_of: &[],
+    values: &[
+        ValueSchema { name: "name", doc: "The function's name." },
+        ValueSchema { name: "arn", doc: "The function's ARN (known after deploy)." },
+    ],
+    events: &[],
+};
+
+static TASK: KindSchema = KindSchema {
+    kind: ResourceKind::Task,
+    doc: "A container run on ECS Fargate when triggered: a task definition with its roles, log group and, with `build`, an ECR repository for its image.",
+    aws: "Amazon ECS on AWS Fargate",
+    attrs: &[
+        AttrSchema {
+            name: "image",
+            ty: Type::String,
+            default: None,
+            requirement: Requirement::Optional,
+            rule: Rule::None,
+            doc: "A container image to run, such as `\"public.ecr.aws/docker/library/alpine:3.20\"`. Exactly one of `image` and `build`.",
+            example: "\"public.ecr.aws/docker/library/alpine:3.20\"",
+        },
+        AttrSchema {
+            name: "build",
+            ty: Type::String,
+            default: None,
+            requirement: Requirement::Optional,
+            rule: Rule::DockerContext,
+            doc: "A folder holding a Dockerfile, relative to this file; deploy builds it and pushes it to the stack's ECR repository. Exactly one of `image` and `build`.",
+            example: "\"./app\"",
+        },
+        AttrSchema {
+            name: "cpu",
+            ty: Type::Int,
+            default: Some(Default::Int(256)),
+            requirement: Requirement::Optional,
+            rule: Rule::OneOfInt(FARGATE_CPU),
+            doc: "CPU units (1024 = one vCPU): 256, 512, 1024, 2048, 4096, 8192 or 16384.",
+            example: "512",
+        },
+        AttrSchema {
+            name: "memory",
+            ty: Type::Size,
+            default: Some(Default::Size(512)),
+            requirement: Requirement::Optional,
+            rule: Rule::None,
+            doc: "Memory for the task; it must be a combination with `cpu` that Fargate accepts.",
+            example: "1GB",
+        },
+        AttrSchema {
+            name: "command",
+            ty: Type::ListOfString,
+            default: None,
+            requirement: Requirement::Optional,
+            rule: Rule::None,
+            doc: "The command to run, overriding the image's own.",
+            example: "[\"run\"]",
+        },
+        AttrSchema {
+            name: "env",
+            ty: Type::MapOfString,
+            default: Some(Default::EmptyMap),
+            requirement: Requirement::Optional,
+            rule: Rule::None,
+            doc: "Environment variables of the container. A trigger may add more for its runs.",
+            example: "{}",
+        },
+        AttrSchema {
+            name: "arch",
+            ty: Type::String,
+            default: Some(Default::Str("x86_64")),
+            requirement: Requirement::Optional,
+            rule: Rule::OneOfStr(ARCHS),
+            doc: "The processor architecture: `\"x86_64\"` or `\"arm64\"` (Graviton).",
+            example: "\"arm64\"",
+        },
+        AttrSchema {
+            name: "storage",
+            ty: Type::Size,
+            default: Some(Default::Size(20 * 1024)),
+            requirement: Requirement::Optional,
+            rule: Rule::SizeRange { min: 21 * 1024, max: 200 * 1024 },
+            doc: "Ephemeral storage: 20GB unless set; when set, `21GB` to `200GB`.",
+            example: "50GB",
+        },
+    ],
+    exactly_one_of: &[(
+        "image",
+        "build",
+        "`image` runs an image that exists; `build` builds one from a folder holding a Dockerfile",
+    )],
+    values: &[
+        ValueSchema { name: "name", doc: "The task definition's family." },
+        ValueSchema { name: "arn", doc: "The task definition's ARN (known after deploy)." },
+    ],
+    events: &[],
+};
+
+static SCHEDULE: KindSchema = KindSchema {
+    kind: ResourceKind::Schedule,
+    doc: "A clock: an EventBridge schedule rule that ticks by `cron` or `every`.",
+    aws: "Amazon EventBridge",
+    attrs: &[
+        AttrSchema {
+            name: "cron",
+            ty: Type::String,
+            default: None,
+            requirement: Requirement::Optional,
+            rule: Rule::Cron,
+            doc: "A 5-field Unix cron expression in UTC: minute hour day-of-month month day-of-week (`\"0 3 * * *\"` is 03:00 every day). Exactly one of `cron` and `every`.",
+            example: "\"0 3 * * *\"",
+        },
+        AttrSchema {
+            name: "every",
+            ty: Type::Duration,
+            default: None,
+            requirement: Requirement::Optional,
+            rule: Rule::Every,
+            doc: "A fixed rate in whole minutes, at least `1m` (`every = 1h`). Exactly one of `cron` and `every`.",
+            example: "1h",
+        },
+    ],
+    exactly_one_of: &[(
+        "cron",
+        "every",
+        "`cron` ticks at set times (`\"0 3 * * *\"`); `every` ticks at a fixed rate (`every = 1h`)",
+    )],
+    values: &[
+        ValueSchema { name: "name", doc: "The rule's name." },
+        ValueSchema { name: "arn", doc: "The rule's ARN (known after deploy)." },
+    ],
+    events: &[EventSchema {
+        name: "on_tick",
+        doc: "The schedule ticked.",
+        takes_pattern: false,
+        fields: &[FieldSchema { name: "time", ty: Type::String, doc: "When it ticked, in ISO 8601 UTC." }],
+    }],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fargate_table_matches_aws() {
+        assert_eq!(fargate_memory(256), vec![512, 1024, 2048]);
+        assert_eq!(fargate_memory(4096).len(), 23);
+        assert_eq!(fargate_memory(8192).first(), Some(&(16 * 1024)));
+        assert_eq!(fargate_memory(8192).last(), Some(&(60 * 1024)));
+        assert_eq!(fargate_memory(16384).last(), Some(&(120 * 1024)));
+        assert!(fargate_memory(300).is_empty());
+    }
+
+    #[test]
+    fn every_default_has_the_attribute_type() {
+        for kind in ResourceKind::ALL {
+            for attr in schema(kind).attrs {
+                let ok = match (attr.default, attr.ty) {
+                    (None, _)
+                    | (Some(Default::Bool(_)), Type::Bool)
+                    | (Some(Default::Int(_)), Type::Int)
+                    | (Some(Default::Size(_)), Type::Size)
+                    | (Some(Default::Duration(_)), Type::Duration)
+                    | (Some(Default::Str(_)), Type::String)
+                    | (Some(Default::EmptyMap), Type::MapOfString) => true,
+                    _ => false,
+                };
+                assert!(ok, "{}.{}", kind.keyword(), attr.name);
+            }
+        }
+    }
+}

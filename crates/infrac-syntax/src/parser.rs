@@ -1,0 +1,599 @@
+//! The parser: tokens to a [`SourceFile`], on chumsky, with error recovery at three levels so
+//! that one mistake gives one diagnostic and the rest of the file is still read:
+//!
+//! 1. an item that does not parse is skipped up to the next line that starts an item;
+//! 2. a member of a block (or an entry of a map) that does not parse is skipped up to the next
+//!    line or the closing `}`;
+//! 3. a missing closing `}` is reported and assumed, so the next item still parses.
+
+use crate::ast::{
+    Access, AccessMode, Attr, Binding, Block, DurationUnit, Expr, ExprKind, Ident, Item, KindWord,
+    MapEntry, Member, Resource, ResourceKind, SizeUnit, SourceFile, StrLit, StrPart, TargetKind,
+    Trigger,
+};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::lexer::{lex, unescape, Comment, CommentKind};
+use crate::span::{FileId, Span};
+use crate::token::{Kind, Token};
+use chumsky::error::{Rich, RichPattern, RichReason};
+use chumsky::input::ValueInput;
+use chumsky::prelude::*;
+
+/// Deepest nesting of brackets, braces, parentheses and strings the parser accepts. Real
+/// programs nest a few levels; the limit keeps hostile input from exhausting the stack.
+pub const MAX_NESTING: usize = 64;
+
+type Extra<'t> = extra::Err<Rich<'t, Token, SimpleSpan>>;
+
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub file: SourceFile,
+    /// Lexical (E0002) and syntax (E0001) diagnostics, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn parse(src: &str, file: FileId) -> Parsed {
+    let lexed = lex(src, file);
+    let mut diagnostics = lexed.diagnostics;
+    let tokens = limit_nesting(lexed.tokens, file, &mut diagnostics);
+    let input_tokens: Vec<(Token, SimpleSpan)> = tokens
+        .iter()
+        .map(|(t, s)| (*t, SimpleSpan::from(s.range())))
+        .collect();
+    let eoi = SimpleSpan::from(src.len()..src.len());
+    let input = input_tokens.as_slice().map(eoi, |(t, s)| (t, s));
+    let (items, errors) = file_parser(src).parse(input).into_output_errors();
+    let mut items = items.unwrap_or_default();
+
+    let mut syntax: Vec<Diagnostic> = errors
+        .into_iter()
+        .map(|e| syntax_diagnostic(&e, src, &tokens, file))
+        .collect();
+    syntax.sort_by_key(|d| (d.span.start, d.span.end));
+    syntax.dedup_by_key(|d| d.span.start);
+    // A lexical error already explains the tokens around it; a syntax error on the same line
+    // would say the same thing again.
+    syntax.retain(|s| {
+        !diagnostics
+            .iter()
+            .any(|l| same_line(src, l.span.start, s.span.start))
+    });
+    diagnostics.extend(syntax);
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+
+    attach_docs(&mut items, &lexed.comments, src);
+    Parsed {
+        file: SourceFile {
+            items,
+            comments: lexed.comments,
+        },
+        diagnostics,
+    }
+}
+
+fn same_line(src: &str, a: usize, b: usize) -> bool {
+    let (lo, hi) = (a.min(b), a.max(b));
+    !src.get(lo..hi).unwrap_or("").contains('\n')
+}
+
+/// Drops whatever is nested deeper than [`MAX_NESTING`], with one diagnostic at the first place.
+fn limit_nesting(
+    tokens: Vec<(Token, Span)>,
+    file: FileId,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(Token, Span)> {
+    let mut depth = 0usize;
+    let mut reported = false;
+    let mut kept = Vec::with_capacity(tokens.len());
+    for (token, span) in tokens {
+        let opens = matches!(
+            token.kind,
+            Kind::LBrace | Kind::LBracket | Kind::LParen | Kind::StrOpen | Kind::InterpOpen
+        );
+        let closes = matches!(
+            token.kind,
+            Kind::RBrace | Kind::RBracket | Kind::RParen | Kind::StrClose | Kind::InterpClose
+        );
+        if opens {
+            depth += 1;
+        }
+        if depth <= MAX_NESTING {
+            kept.push((token, span));
+        } else if !reported {
+            reported = true;
+            diagnostics.push(Diagnostic::new(
+                Code::E0001,
+                file,
+                span,
+                format!("nesting too deep: more than {MAX_NESTING} levels of brackets, braces or strings"),
+            ));
+        }
+        if closes {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    kept
+}
+
+fn sp(span: SimpleSpan) -> Span {
+    Span::new(span.start, span.end)
+}
+
+fn is_item_keyword(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::KwBucket
+            | Kind::KwFunction
+            | Kind::KwTask
+            | Kind::KwSchedule
+            | Kind::KwLet
+            | Kind::KwOutput
+    )
+}
+
+#[allow(clippy::too_many_lines)]
+fn file_parser<'t, 's: 't, I>(src: &'s str) -> impl Parser<'t, I, Vec<Item>, Extra<'t>>
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+{
+    let tok = |k: Kind| just(Token::new(k)).map_with(|_, e| sp(e.span()));
+    let ident = any()
+        .filter(|t: &Token| t.kind == Kind::Ident)
+        .map_with(move |_, e| {
+            let span = sp(e.span());
+            Ident {
+                text: src[span.range()].to_string(),
+                span,
+            }
+        })
+        .labelled("a name");
+    let sep = tok(Kind::Semi).or(tok(Kind::Comma)).or_not();
+    // A line that starts a new item: a keyword, or a name followed by `.` (a trigger) or by
+    // another name (a resource of an unknown kind).
+    let item_start = choice((
+        any()
+            .filter(|t: &Token| t.line_start && is_item_keyword(t.kind))
+            .ignored(),
+        any()
+            .filter(|t: &Token| t.line_start && t.kind == Kind::Ident)
+            .then(any().filter(|t: &Token| matches!(t.kind, Kind::Dot | Kind::Ident)))
+            .ignored(),
+    ));
+
+    let expr = recursive(|expr| {
+        let error_expr = move |span: SimpleSpan| Expr {
+            kind: ExprKind::Error,
+            span: sp(span),
+        };
+        let text_part = tok(Kind::StrText).map(move |span| StrPart::Text {
+            value: unescape(&src[span.range()]),
+            span,
+        });
+        let interp_body = expr.clone().recover_with(via_parser(
+            any()
+                .filter(|t: &Token| !matches!(t.kind, Kind::InterpClose | Kind::StrClose))
+                .repeated()
+                .map_with(move |(), e| error_expr(e.span())),
+        ));
+        let interp_part = tok(Kind::InterpOpen)
+            .ignore_then(interp_body)
+            .then_ignore(tok(Kind::InterpClose))
+            .map(StrPart::Interp);
+        let string = tok(Kind::StrOpen)
+            .ignore_then(text_part.or(interp_part).repeated().collect::<Vec<_>>())
+            .then_ignore(tok(Kind::StrClose))
+            .map_with(|parts, e| StrLit {
+                parts,
+                span: sp(e.span()),
+            });
+
+        let number = move |span: Span| -> (u64, &'s str) {
+            let text = &src[span.range()];
+            let digits = text
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(text.len());
+            (text[..digits].parse().unwrap_or(0), &text[digits..])
+        };
+        let int = tok(Kind::Int).map(move |span| ExprKind::Int(number(span).0 as i64));
+        let duration = tok(Kind::Duration).map(move |span| {
+            let (value, unit) = number(span);
+            let unit = match unit {
+                "m" => DurationUnit::Minutes,
+                "h" => DurationUnit::Hours,
+                "d" => DurationUnit::Days,
+                _ => DurationUnit::Seconds,
+            };
+            ExprKind::Duration { value, unit }
+        });
+        let size = tok(Kind::Size).map(move |span| {
+            let (value, unit) = number(span);
+            let unit = if unit == "GB" {
+                SizeUnit::Gb
+            } else {
+                SizeUnit::Mb
+            };
+            ExprKind::Size { value, unit }
+        });
+        let boolean = tok(Kind::KwTrue)
+            .to(ExprKind::Bool(true))
+            .or(tok(Kind::KwFalse).to(ExprKind::Bool(false)));
+        let bad_number = tok(Kind::BadNumber).to(ExprKind::Error);
+
+        let list = tok(Kind::LBracket)
+            .ignore_then(expr.clone().then_ignore(sep).repeated().collect::<Vec<_>>())
+            .then_ignore(tok(Kind::RBracket))
+            .map(ExprKind::List)
+            .recover_with(via_parser(nested_delimiters(
+                Token::new(Kind::LBracket),
+                Token::new(Kind::RBracket),
+                [
+                    (Token::new(Kind::LBrace), Token::new(Kind::RBrace)),
+                    (Token::new(Kind::LParen), Token::new(Kind::RParen)),
+                ],
+                |_| ExprKind::Error,
+            )));
+
+        let entry_garbage = any()
+            .filter(|t: &Token| t.kind != Kind::RBrace)
+            .then(
+                any()
+                    .filter(|t: &Token| t.kind != Kind::RBrace && !t.line_start)
+                    .repeated(),
+            )
+            .map(|_| None);
+        let entry = ident
+            .then_ignore(tok(Kind::Eq))
+            .then(expr.clone())
+            .map_with(|(key, value), e| {
+                Some(MapEntry {
+                    key,
+                    value,
+                    span: sp(e.span()),
+                })
+            })
+            .recover_with(via_parser(entry_garbage))
+            .then_ignore(sep);
+        let map = tok(Kind::LBrace)
+            .ignore_then(entry.repeated().collect::<Vec<_>>())
+            .then_ignore(tok(Kind::RBrace))
+            .map(|entries| ExprKind::Map(entries.into_iter().flatten().collect()));
+
+        // `memory =` with its value missing must not take the next line's `timeout = 3s` as
+        // the path `timeout`: a name that starts a line and is followed by `=` is no value.
+        let next_attribute = any()
+            .filter(|t: &Token| t.line_start && t.kind == Kind::Ident)
+            .then(tok(Kind::Eq));
+        let path_head = ident
+            .and_is(next_attribute.not())
+            .or(tok(Kind::KwEvent).map(|span| Ident {
+                text: "event".to_string(),
+                span,
+            }));
+        // After `.` any word is a field name, keywords included (`event.bucket`).
+        let field = any()
+            .filter(|t: &Token| t.kind == Kind::Ident || t.kind.is_keyword())
+            .map_with(move |_, e| {
+                let span = sp(e.span());
+                Ident {
+                    text: src[span.range()].to_string(),
+                    span,
+                }
+            })
+            .labelled("a name");
+        let path = path_head
+            .then(
+                tok(Kind::Dot)
+                    .ignore_then(field)
+                    .repeated()
+                    .collect::<Vec<_>>(),
+            )
+            .map(|(head, mut rest)| {
+                rest.insert(0, head);
+                ExprKind::Path(rest)
+            });
+
+        choice((
+            string.clone().map(ExprKind::Str),
+            int,
+            duration,
+            size,
+            boolean,
+            bad_number,
+            list,
+            map,
+            path,
+        ))
+        .map_with(|kind, e| Expr {
+            kind,
+            span: sp(e.span()),
+        })
+        .labelled("a value")
+    });
+
+    // The string parser again, outside the expression, for key patterns.
+    let pattern = expr.clone().try_map(|value: Expr, span| match value.kind {
+        ExprKind::Str(lit) => Ok(lit),
+        _ => Err(Rich::custom(
+            span,
+            "expected a key pattern string, like \"*.jpg\"",
+        )),
+    });
+
+    let attr = ident
+        .then_ignore(tok(Kind::Eq))
+        .then(expr.clone())
+        .map_with(|(name, value), e| {
+            Member::Attr(Attr {
+                name,
+                value,
+                span: sp(e.span()),
+            })
+        });
+    let mode = tok(Kind::KwReads)
+        .map(|span| (AccessMode::Reads, span))
+        .or(tok(Kind::KwWrites).map(|span| (AccessMode::Writes, span)));
+    let access = mode
+        .then(ident)
+        .then(
+            tok(Kind::LParen)
+                .ignore_then(pattern.clone())
+                .then_ignore(tok(Kind::RParen))
+                .or_not(),
+        )
+        .map_with(|(((mode, mode_span), bucket), pattern), e| {
+            Member::Access(Access {
+                mode,
+                mode_span,
+                bucket,
+                pattern,
+                span: sp(e.span()),
+            })
+        });
+    let member_garbage = any()
+        .filter(|t: &Token| t.kind != Kind::RBrace)
+        .and_is(item_start.clone().not())
+        .then(
+            any()
+                .filter(|t: &Token| t.kind != Kind::RBrace && !t.line_start)
+                .repeated(),
+        )
+        .map_with(|_, e| Member::Error(sp(e.span())));
+    let member = attr
+        .or(access)
+        .recover_with(via_parser(member_garbage))
+        .then_ignore(sep);
+    // A missing `}` is reported and assumed, so the item stays whole and the next one parses.
+    let close_brace =
+        tok(Kind::RBrace).recover_with(via_parser(empty().map_with(|(), e| sp(e.span()))));
+    let block = tok(Kind::LBrace)
+        .ignore_then(member.repeated().collect::<Vec<_>>())
+        .then_ignore(close_brace)
+        .map_with(|members, e| Block {
+            members,
+            span: sp(e.span()),
+        });
+
+    let kind_word = any()
+        .filter(|t: &Token| {
+            matches!(
+                t.kind,
+                Kind::KwBucket | Kind::KwFunction | Kind::KwTask | Kind::KwSchedule | Kind::Ident
+            )
+        })
+        .map_with(move |_, e| {
+            let span = sp(e.span());
+            let text = &src[span.range()];
+            KindWord {
+                kind: ResourceKind::from_keyword(text),
+                text: text.to_string(),
+                span,
+            }
+        });
+    let resource =
+        kind_word
+            .then(ident)
+            .then(block.clone().or_not())
+            .map_with(|((kind, name), block), e| {
+                Item::Resource(Resource {
+                    doc: None,
+                    kind,
+                    name,
+                    block,
+                    span: sp(e.span()),
+                })
+            });
+
+    let target_kind = tok(Kind::KwFunction)
+        .map(|span| (TargetKind::Function, span))
+        .or(tok(Kind::KwTask).map(|span| (TargetKind::Task, span)))
+        .labelled("`function` or `task`");
+    let trigger = ident
+        .then_ignore(tok(Kind::Dot))
+        .then(ident)
+        .then(
+            tok(Kind::LParen)
+                .ignore_then(pattern.or_not())
+                .then_ignore(tok(Kind::RParen))
+                .map_with(|pattern, e| (pattern, sp(e.span()))),
+        )
+        .then_ignore(tok(Kind::Arrow))
+        .then(target_kind)
+        .then(ident)
+        .then(block.or_not())
+        .map_with(
+            |(
+                (
+                    (((source, event), (pattern, args_span)), (target_kind, target_kind_span)),
+                    target,
+                ),
+                block,
+            ),
+             e| {
+                Item::Trigger(Trigger {
+                    doc: None,
+                    source,
+                    event,
+                    pattern,
+                    args_span,
+                    target_kind,
+                    target_kind_span,
+                    target,
+                    block,
+                    span: sp(e.span()),
+                })
+            },
+        );
+
+    let binding = tok(Kind::Eq).ignore_then(expr);
+    let let_item = tok(Kind::KwLet).then(ident).then(binding.clone()).map_with(
+        |((keyword_span, name), value), e| {
+            Item::Let(Binding {
+                doc: None,
+                keyword_span,
+                name,
+                value,
+                span: sp(e.span()),
+            })
+        },
+    );
+    let output_item = tok(Kind::KwOutput).then(ident).then(binding).map_with(
+        |((keyword_span, name), value), e| {
+            Item::Output(Binding {
+                doc: None,
+                keyword_span,
+                name,
+                value,
+                span: sp(e.span()),
+            })
+        },
+    );
+
+    let item_garbage = any()
+        .then(any().and_is(item_start.not()).repeated())
+        .map_with(|_, e| Item::Error(sp(e.span())));
+    choice((trigger, resource, let_item, output_item))
+        .labelled("a declaration")
+        .recover_with(via_parser(item_garbage))
+        .then_ignore(sep)
+        .repeated()
+        .collect::<Vec<_>>()
+        .then_ignore(end())
+}
+
+/// Turns a chumsky error into an E0001 in the user's words.
+fn syntax_diagnostic(
+    error: &Rich<'_, Token, SimpleSpan>,
+    src: &str,
+    tokens: &[(Token, Span)],
+    file: FileId,
+) -> Diagnostic {
+    let span = sp(*error.span());
+    let found = error.found().map(|t| found_text(t, span, src));
+    let found_text = found
+        .clone()
+        .unwrap_or_else(|| "the end of the file".to_string());
+    if let RichReason::Custom(message) = error.reason() {
+        return Diagnostic::new(Code::E0001, file, span, message.clone());
+    }
+    let mut expected: Vec<String> = error
+        .expected()
+        .filter_map(|p| match p {
+            RichPattern::Token(t) => Some(t.kind.describe().to_string()),
+            RichPattern::Label(l) => Some(l.to_string()),
+            RichPattern::EndOfInput => Some("the end of the file".to_string()),
+            RichPattern::Identifier(i) => Some(format!("`{i}`")),
+            _ => None,
+        })
+        .collect();
+    expected.sort();
+    expected.dedup();
+    // Separators and `.` are always possible somewhere; listing them hides what is missing.
+    let noise = [
+        Kind::Comma.describe(),
+        Kind::Semi.describe(),
+        Kind::Dot.describe(),
+    ];
+    if expected.iter().any(|e| !noise.contains(&e.as_str())) {
+        expected.retain(|e| !noise.contains(&e.as_str()));
+    }
+    let found_kind = error.found().map(|t| t.kind);
+    // A block cut short by the next declaration: say the one thing that is missing.
+    if expected.iter().any(|e| e == "`}`") && found_kind.is_some_and(is_item_keyword) {
+        expected = vec!["`}`".to_string()];
+    }
+    let wanted = match expected.as_slice() {
+        [] => "something else".to_string(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    };
+    // When the unexpected token starts a new line, the mistake is at the end of the line before
+    // (a missing value or `}`): point there.
+    let index = tokens.partition_point(|(_, s)| s.start < span.start);
+    let stray_closer = matches!(
+        found_kind,
+        Some(Kind::RBrace | Kind::RBracket | Kind::RParen)
+    );
+    let starts_line =
+        !stray_closer && (found.is_none() || tokens.get(index).is_some_and(|(t, _)| t.line_start));
+    if starts_line && index > 0 {
+        let (_, previous) = tokens[index - 1];
+        let after = &src[previous.range()];
+        return Diagnostic::new(
+            Code::E0001,
+            file,
+            previous,
+            format!("expected {wanted} after `{after}`"),
+        )
+        .with_label(file, span, format!("found {found_text} here"));
+    }
+    Diagnostic::new(
+        Code::E0001,
+        file,
+        span,
+        format!("expected {wanted}, found {found_text}"),
+    )
+}
+
+fn found_text(token: &Token, span: Span, src: &str) -> String {
+    match token.kind {
+        Kind::Ident => format!("`{}`", &src[span.range()]),
+        Kind::Int | Kind::Duration | Kind::Size | Kind::BadNumber => {
+            format!("`{}`", &src[span.range()])
+        }
+        kind => kind.describe().to_string(),
+    }
+}
+
+/// Gives each declaration the `///` comments right above it (no blank line between).
+fn attach_docs(items: &mut [Item], comments: &[Comment], src: &str) {
+    for item in items.iter_mut() {
+        let start = item.span().start;
+        let mut end_of_docs = start;
+        let mut lines: Vec<&str> = Vec::new();
+        let before = comments.partition_point(|c| c.span.end <= start);
+        for comment in comments[..before].iter().rev() {
+            let gap = &src[comment.span.end..end_of_docs];
+            if comment.kind != CommentKind::Doc
+                || !gap.trim().is_empty()
+                || gap.matches('\n').count() > 1
+            {
+                break;
+            }
+            let text = &src[comment.span.range()];
+            let text = text.strip_prefix("///").unwrap_or(text);
+            lines.push(text.strip_prefix(' ').unwrap_or(text).trim_end());
+            end_of_docs = comment.span.start;
+        }
+        if lines.is_empty() {
+            continue;
+        }
+        lines.reverse();
+        let doc = Some(lines.join("\n"));
+        match item {
+            Item::Resource(r) => r.doc = doc,
+            Item::Trigger(t) => t.doc = doc,
+            Item::Let(b) | Item::Output(b) => b.doc = doc,
+            Item::Error(_) => {}
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! `infrac check`: load, parse and check a project; print its diagnostics.
+
+use super::{use_color, EXIT_CANNOT_RUN};
+use infrac_check::render::{render_json, render_terminal, summary};
+use infrac_check::{check_project, load_project, DiskFileSystem};
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn run(path: &Path, json: bool) -> ExitCode {
+    let fs = DiskFileSystem;
+    let project = match load_project(&fs, path) {
+        Ok(project) => project,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    let checked = check_project(&project, &fs);
+    if json {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(render_json(&checked.diagnostics, &project).as_bytes());
+    } else {
+        let stderr = std::io::stderr();
+        let text = render_terminal(&checked.diagnostics, &project, use_color(&stderr));
+        let sources = project.sources().count();
+        let mut err = stderr.lock();
+        let _ = err.write_all(text.as_bytes());
+        let _ = writeln!(
+            err,
+            "checked {} ({sources} file{}): {}",
+            project.settings.name,
+            if sources == 1 { "" } else { "s" },
+            summary(&checked.diagnostics)
+        );
+    }
+    if checked.has_errors() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

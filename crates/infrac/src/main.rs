@@ -1,0 +1,86 @@
+//! `infrac`: the command line. It ties the crates together and owns everything a terminal
+//! needs (arguments, colour, exit codes); the work itself is in the library crates.
+
+mod cmd;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Describe and ship cloud apps that mix serverless functions and containers.
+///
+/// A project is a directory of `.infra` files (and an optional `infra.toml`). infrac checks it,
+/// formats it, shows the AWS resources it needs, and deploys them.
+#[derive(Parser, Debug)]
+#[command(
+    name = "infrac",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(after_help = "Start with `infrac check examples/thumbnailer`. Docs: docs/language.md")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check a project for mistakes: syntax, names, types and every AWS rule infrac knows.
+    ///
+    /// Exits 0 when there are no errors (warnings are allowed), 1 when there are errors, and 2
+    /// when it cannot run (no such path).
+    Check {
+        /// A project directory, or a `.infra` file (its directory is the project).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// `human` for people (colour on a terminal, unless NO_COLOR is set), `json` for tools:
+        /// one object per line.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Format `.infra` files in place (or check that they are formatted).
+    ///
+    /// The canonical form: two-space indents, one member per line, single spaces around `=`,
+    /// comments kept. A file with syntax errors is left untouched and its errors are shown.
+    Fmt {
+        /// A project directory, a `.infra` file, or `-` to read stdin and write stdout.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Change nothing; exit 1 when a file is not formatted, naming it.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print a shell completion script: `infrac completions bash > /etc/bash_completion.d/infrac`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { path, format } => cmd::check::run(&path, format == Format::Json),
+        Command::Fmt { path, check } => cmd::fmt::run(&path, check),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "infrac", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}
