@@ -1,0 +1,117 @@
+-- The tree-sitter side: the queries (queries/infra, a symlink to
+-- grammar/tree-sitter-infra/queries) and the parser built by
+-- scripts/build-parser.sh, in this Neovim's own tree-sitter.
+local T = dofile(vim.env.INFRAC_NVIM_TESTS .. "/harness.lua")
+local infrac = require("infrac")
+
+vim.cmd("filetype plugin indent on")
+
+local grammar = T.repo .. "/grammar/tree-sitter-infra"
+local fixture = T.tests .. "/fixtures/thumbnailer/main.infra"
+local query_names = { "highlights", "indents", "folds", "locals" }
+
+T.test("queries/infra on the runtimepath are the grammar's queries", function()
+  for _, name in ipairs(query_names) do
+    local files = vim.api.nvim_get_runtime_file("queries/infra/" .. name .. ".scm", true)
+    T.eq(files, { T.root .. "/queries/infra/" .. name .. ".scm" }, name .. ".scm on the runtimepath")
+    T.eq(T.read(files[1]), T.read(grammar .. "/queries/" .. name .. ".scm"), name .. ".scm contents")
+  end
+end)
+
+local parser_dir = vim.env.INFRAC_TS_RTP
+local abi
+do
+  local f = io.open(grammar .. "/src/parser.c", "r")
+  if f then
+    abi = tonumber(f:read("*a"):match("#define LANGUAGE_VERSION (%d+)"))
+    f:close()
+  end
+end
+local supported = vim.treesitter.language_version
+  or (vim.treesitter.language and vim.treesitter.language.language_version) -- not present before 0.7
+local why_not
+if parser_dir == nil or parser_dir == "" then
+  why_not = "INFRAC_TS_RTP is not set (tests/run.sh builds the parser there)"
+elseif abi == nil then
+  why_not = "grammar/tree-sitter-infra/src/parser.c is missing"
+elseif supported == nil or abi > supported then
+  why_not = string.format(
+    "the parser has tree-sitter ABI %d; this Neovim loads ABI <= %s (ABI 15 needs Neovim 0.11+; "
+      .. "`tree-sitter generate --abi 14` would serve 0.9/0.10)",
+    abi,
+    tostring(supported)
+  )
+end
+
+local parse_query = (vim.treesitter.query and vim.treesitter.query.parse) or vim.treesitter.parse_query
+
+local function captures_by_text(bufnr, query, root)
+  local out = {}
+  for id, node in query:iter_captures(root, bufnr, 0, -1) do
+    local text = vim.treesitter.get_node_text and vim.treesitter.get_node_text(node, bufnr)
+      or vim.treesitter.query.get_node_text(node, bufnr)
+    out[text] = out[text] or {}
+    out[text][query.captures[id]] = true
+  end
+  return out
+end
+
+if why_not then
+  T.skip("the infra parser loads and parses the running example", why_not)
+  T.skip("every query compiles in this Neovim", why_not)
+  T.skip("highlights.scm captures the running example", why_not)
+  T.skip("setup() turns tree-sitter highlighting on", why_not)
+else
+  vim.opt.runtimepath:append(parser_dir)
+  local buf
+
+  T.test("the infra parser loads and parses the running example", function()
+    T.truthy(infrac.has_parser(), "infrac.has_parser()")
+    vim.cmd("edit " .. vim.fn.fnameescape(fixture))
+    buf = vim.api.nvim_get_current_buf()
+    local tree = vim.treesitter.get_parser(buf, "infra"):parse()[1]
+    T.eq(tree:root():type(), "source_file", "root node")
+    T.eq(tree:root():has_error(), false, "syntax errors in the running example")
+  end)
+
+  T.test("every query compiles in this Neovim", function()
+    for _, name in ipairs(query_names) do
+      local ok, err = pcall(parse_query, "infra", T.read(T.root .. "/queries/infra/" .. name .. ".scm"))
+      T.truthy(ok, name .. ".scm: " .. tostring(err))
+    end
+  end)
+
+  T.test("highlights.scm captures the running example", function()
+    local query = parse_query("infra", T.read(T.root .. "/queries/infra/highlights.scm"))
+    local root = vim.treesitter.get_parser(buf, "infra"):parse()[1]:root()
+    local caps = captures_by_text(buf, query, root)
+    local function has(text, capture)
+      T.truthy(caps[text] and caps[text][capture], string.format("%q captured as @%s: %s", text, capture, vim.inspect(caps[text])))
+    end
+    has("bucket", "type")
+    has("versioning", "property")
+    has('"./ffmpeg"', "string")
+    has("512MB", "number")
+    has("/// Uploaded videos and their thumbnails.", "comment.documentation")
+    has("// folder holding a Dockerfile", "comment")
+    has("false", "boolean")
+  end)
+
+  T.test("setup() turns tree-sitter highlighting on", function()
+    infrac.setup({ autostart = false })
+    vim.cmd("edit " .. vim.fn.fnameescape(T.tempdir() .. "/x.infra"))
+    vim.api.nvim_buf_set_lines(0, 0, -1, false, { "bucket media {", "  versioning = true", "}" })
+    local b = vim.api.nvim_get_current_buf()
+    T.truthy(vim.treesitter.highlighter.active[b], "a tree-sitter highlighter for the buffer")
+    if vim.treesitter.get_captures_at_pos then
+      vim.treesitter.get_parser(b, "infra"):parse() -- no redraw in headless mode parses it
+      local names = {}
+      for _, c in ipairs(vim.treesitter.get_captures_at_pos(b, 0, 0)) do
+        names[c.capture] = true
+      end
+      T.truthy(names.type, "capture at `bucket`: " .. vim.inspect(names))
+    end
+  end)
+end
+
+T.finish()
