@@ -1,4 +1,6 @@
-; Indents (nvim-treesitter conventions): two spaces inside braces and brackets.
+; Indents (nvim-treesitter conventions): the members of a block, the entries
+; of a map and the elements of a list are indented one level; the closing
+; brace or bracket goes back to the level of the line that opened it.
 
 [
   (block)
@@ -9,15 +11,6 @@
 [
   "}"
   "]"
-] @indent.branch @indent.end
-
-(reference
-  "(" @indent.begin
-  ")" @indent.end @indent.branch)
-
-(trigger
-  ")" @indent.branch)
+] @indent.end @indent.branch
 
 (comment) @indent.auto
-
-(string) @indent.ignore
