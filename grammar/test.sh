@@ -6,8 +6,9 @@
 #   2. `tree-sitter test`: the corpus (test/corpus), the highlight assertions
 #      (test/highlight) and the validity of every query in queries/;
 #   3. every .infra file of the repository parses without ERROR or MISSING
-#      nodes (files under an `invalid/` folder or with `errors` in their path
-#      are skipped), and that check itself catches a broken file;
+#      nodes (skipped: files under an `invalid/` folder, with `errors` in
+#      their path, or annotated as expecting E0001/E0002), and that check
+#      itself catches a broken file;
 #   4. textmate/: the assertion tests (tests/unit) and the snapshot tests
 #      (tests/snap) of infra.tmLanguage.json, with vscode-tmgrammar-test.
 #
@@ -150,14 +151,15 @@ fixture="$(mktemp -d)"
 mkdir -p "$fixture/good" "$fixture/invalid" "$fixture/parse-errors"
 printf 'bucket media\n' >"$fixture/good/ok.infra"
 printf 'bucket media {\n  versioning =\n}\n' >"$fixture/good/missing.infra"
-printf 'buckt media {}\n' >"$fixture/good/error.infra"
-printf 'buckt media {}\n' >"$fixture/invalid/skipped.infra"
-printf 'buckt media {}\n' >"$fixture/parse-errors/skipped.infra"
+printf 'bucket media {\n  "stray"\n}\n' >"$fixture/good/error.infra"
+printf 'bucket media {\n  "stray"\n}\n' >"$fixture/invalid/skipped.infra"
+printf 'bucket media {\n  "stray"\n}\n' >"$fixture/parse-errors/skipped.infra"
+printf 'bucket media {\n  memory = 5x\n         //^^ E0002: unknown unit\n}\n' >"$fixture/good/E0002-fixture.infra"
 bash "$TS_DIR/scripts/parse-all.sh" "$fixture" >"$OUT_DIR/parse-all-self.log" 2>&1
 status=$?
 if [[ $status -ne 0 ]] && grep -q 'parse-all: 1 passed, 2 failed' "$OUT_DIR/parse-all-self.log" &&
-  grep -q 'skipped 2 file' "$OUT_DIR/parse-all-self.log"; then
-  echo "ok: a good file passes, an ERROR and a MISSING fail, invalid/ and *errors* are skipped"
+  grep -q 'skipped 3 file' "$OUT_DIR/parse-all-self.log"; then
+  echo "ok: a good file passes, an ERROR and a MISSING fail; invalid/, *errors* and E0001/E0002 fixtures are skipped"
   passed=$((passed + 1))
 else
   cat "$OUT_DIR/parse-all-self.log"

@@ -61,9 +61,11 @@ module.exports = grammar({
 
     // ---------------------------------------------------------------- items
 
-    // `bucket media { ... }`, `bucket media;`, `bucket media`
+    // `bucket media { ... }`, `bucket media;`, `bucket media`.
+    // `buckt media { ... }` parses too, with an `unknown_kind`, as it does in
+    // the compiler, which reports it as E0101 with a suggestion.
     resource: $ => seq(
-      field('kind', $.resource_kind),
+      field('kind', choice($.resource_kind, alias($.identifier, $.unknown_kind))),
       field('name', $.identifier),
       optional(field('body', $.block)),
     ),

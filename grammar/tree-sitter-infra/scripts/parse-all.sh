@@ -2,16 +2,19 @@
 # Parses every `*.infra` file of the repository with this tree-sitter grammar
 # and fails if any tree has an ERROR or MISSING node.
 #
-# Skipped, because they are meant to be wrong: files under a directory named
-# `invalid` (a path containing `/invalid/`) and files whose path contains
-# `errors`. Also skipped: node_modules/ and target/ folders, and whatever git
-# ignores.
+# Skipped, because they are meant to be wrong:
+#   - files under a directory named `invalid` (a path containing `/invalid/`)
+#     and files whose path contains `errors`;
+#   - checker fixtures that say they expect a syntax or lexical error: files
+#     with an annotation comment naming E0001 or E0002 (`//^^ E0002: ...`).
+# Also skipped: node_modules/ and target/ folders, and whatever git ignores.
 #
 # Usage: parse-all.sh [REPO_ROOT]
 #   REPO_ROOT   default: the repository holding this grammar
 #   TREE_SITTER the tree-sitter CLI to use (default: `tree-sitter` on PATH)
 #
-# Prints one line per file (`ok` or `FAIL`), then `parse-all: N passed, M failed`.
+# Prints one line per file (`skip`, `ok` or `FAIL`), then
+# `parse-all: N passed, M failed`.
 set -euo pipefail
 
 grammar_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,8 +39,18 @@ while IFS= read -r rel; do
   [[ -f "$root/$rel" ]] || continue # deleted in the work tree
   case "/$rel" in
     */node_modules/* | */target/*) continue ;;
-    */invalid/* | *errors*) skipped=$((skipped + 1)); continue ;;
+    */invalid/* | *errors*)
+      skipped=$((skipped + 1))
+      echo "skip $rel (meant to be invalid: its path)"
+      continue
+      ;;
   esac
+  # A fixture that expects E0001 (syntax) or E0002 (lexical) is not valid .infra.
+  if grep -qE '^[[:space:]]*//.*\bE000[12]\b' "$root/$rel"; then
+    skipped=$((skipped + 1))
+    echo "skip $rel (meant to be invalid: expects E0001/E0002)"
+    continue
+  fi
   files+=("$rel")
 done < <(list_files)
 
