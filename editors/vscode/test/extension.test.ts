@@ -186,3 +186,31 @@ describe("extension", { skip: process.platform === "win32" ? "uses a POSIX shell
     await extension.deactivate();
   });
 });
+
+describe("dist/extension.js (the bundle in the .vsix)", () => {
+  const bundle = path.join(extensionRoot, "dist", "extension.js");
+  const missing = fs.existsSync(bundle) ? false : "dist/extension.js is made by `npm run build`";
+
+  it("loads with only `vscode` external and exports activate and deactivate", { skip: missing }, () => {
+    const { editor } = loadExtension();
+    // vscode-languageclient, bundled inside, subclasses editor classes when it
+    // loads: stand in for each with an empty class.
+    const classes = new Map<PropertyKey, unknown>();
+    const real: Record<PropertyKey, unknown> = editor.api;
+    const api = new Proxy(real, {
+      get(target, prop) {
+        if (prop in target) return target[prop];
+        if (!classes.has(prop)) classes.set(prop, class {});
+        return classes.get(prop);
+      },
+    });
+    editor.api = api as typeof editor.api;
+    delete require.cache[bundle];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loaded = require(bundle) as Record<string, unknown>;
+    assert.equal(typeof loaded.activate, "function");
+    assert.equal(typeof loaded.deactivate, "function");
+    const text = fs.readFileSync(bundle, "utf8");
+    assert.ok(!/require\(["']vscode-languageclient/.test(text), "vscode-languageclient is bundled, not required");
+  });
+});

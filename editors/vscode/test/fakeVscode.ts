@@ -136,7 +136,7 @@ export class FakeEditor {
   configListeners: Listener<{ affectsConfiguration(s: string): boolean }>[] = [];
 
   /** The `vscode` module as the extension sees it. */
-  readonly api = buildApi(this);
+  api = buildApi(this);
 
   changeConfiguration(key: string, value: unknown): void {
     this.config[key] = value;
