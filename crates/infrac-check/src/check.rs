@@ -18,7 +18,8 @@ use infrac_syntax::ast::{
     StrPart, TargetKind, Trigger,
 };
 use infrac_syntax::{Code, Diagnostic, FileId, Span};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeMap;
 
 /// The result of checking a project: the model and every diagnostic (loading, syntax and
 /// checks), sorted by file and position.
@@ -40,8 +41,8 @@ pub fn check_project(project: &Project, fs: &dyn FileSystem) -> Checked {
         fs,
         diagnostics: project.diagnostics.clone(),
         model: Model::default(),
-        names: HashMap::new(),
-        lets: HashMap::new(),
+        names: HashMap::default(),
+        lets: HashMap::default(),
     };
     checker.declare();
     checker.check_items();
@@ -137,7 +138,7 @@ impl<'p> Checker<'p> {
     // ---- declarations -------------------------------------------------------------------
 
     fn declare(&mut self) {
-        let mut outputs: HashMap<&'p str, SymbolId> = HashMap::new();
+        let mut outputs: HashMap<&'p str, SymbolId> = HashMap::default();
         for (file, syntax) in self.project.sources() {
             for item in &syntax.items {
                 match item {
@@ -410,7 +411,7 @@ impl<'p> Checker<'p> {
         let kind_schema = schema(kind);
         let mut attrs: BTreeMap<&'static str, (Value, Span)> = BTreeMap::new();
         // Every attribute written, valid or not, with the span of its value.
-        let mut written: HashMap<&'static str, (Span, Span)> = HashMap::new();
+        let mut written: HashMap<&'static str, (Span, Span)> = HashMap::default();
         let mut access = Vec::new();
         let members = r.block.as_ref().map_or(&[][..], |b| b.members.as_slice());
         for member in members {
@@ -768,7 +769,7 @@ impl<'p> Checker<'p> {
             }
             ExprKind::Map(entries) => {
                 let mut map = BTreeMap::new();
-                let mut first: HashMap<&str, Span> = HashMap::new();
+                let mut first: HashMap<&str, Span> = HashMap::default();
                 for entry in entries {
                     if let Some(&span) = first.get(entry.key.text.as_str()) {
                         self.report(
@@ -865,8 +866,11 @@ impl<'p> Checker<'p> {
             return self.eval_event(parts, ctx);
         }
         let id = self.resolve(head, ctx.file)?;
-        let symbol = self.symbol(id).clone();
-        match symbol.kind {
+        let (symbol_kind, symbol_file, symbol_span) = {
+            let symbol = self.symbol(id);
+            (symbol.kind, symbol.file, symbol.name_span)
+        };
+        match symbol_kind {
             SymbolKind::Let => {
                 if let Some(field) = parts.get(1) {
                     self.report(Diagnostic::new(
@@ -890,8 +894,8 @@ impl<'p> Checker<'p> {
                             format!("`{}` is defined in terms of itself", head.text),
                         )
                         .with_label(
-                            symbol.file,
-                            symbol.name_span,
+                            symbol_file,
+                            symbol_span,
                             "defined here",
                         ),
                     );
@@ -1502,12 +1506,25 @@ impl<'p> Checker<'p> {
                 t.source_kind == ResourceKind::Bucket && t.target_kind == TargetKind::Function
             })
             .collect();
+        // Only triggers of one bucket and event can conflict: compare within those groups.
+        let mut groups: HashMap<(&str, &str), Vec<&TriggerModel>> = HashMap::default();
+        for t in triggers {
+            groups
+                .entry((t.source.as_str(), t.event))
+                .or_default()
+                .push(t);
+        }
         let mut found = Vec::new();
-        for (j, later) in triggers.iter().enumerate() {
-            for earlier in &triggers[..j] {
-                if earlier.source != later.source || earlier.event != later.event {
-                    continue;
-                }
+        for later_index in 0..self.model.triggers.len() {
+            let later = &self.model.triggers[later_index];
+            let Some(group) = groups.get(&(later.source.as_str(), later.event)) else {
+                continue;
+            };
+            let position = group
+                .iter()
+                .position(|t| std::ptr::eq(*t, later))
+                .unwrap_or(0);
+            for earlier in &group[..position] {
                 let a = earlier.pattern.clone().unwrap_or_else(KeyPattern::any);
                 let b = later.pattern.clone().unwrap_or_else(KeyPattern::any);
                 if a.s3_filters_overlap(&b) {
@@ -1536,12 +1553,18 @@ impl<'p> Checker<'p> {
     /// E0306: a target triggered by puts to a bucket that writes keys its own trigger matches
     /// would run forever.
     fn check_trigger_loops(&mut self) {
+        let by_name: HashMap<&str, &ResourceModel> = self
+            .model
+            .resources
+            .iter()
+            .map(|r| (r.name.as_str(), r))
+            .collect();
         let mut found = Vec::new();
         for t in &self.model.triggers {
             if t.source_kind != ResourceKind::Bucket || t.event != "on_put" {
                 continue;
             }
-            let Some(target) = self.model.resource(&t.target) else {
+            let Some(target) = by_name.get(t.target.as_str()) else {
                 continue;
             };
             let trigger_keys = t.pattern.clone().unwrap_or_else(KeyPattern::any);
@@ -1580,7 +1603,7 @@ impl<'p> Checker<'p> {
     }
 
     fn check_untriggered(&mut self) {
-        let mut targeted: HashSet<&str> = HashSet::new();
+        let mut targeted: HashSet<&str> = HashSet::default();
         for (_, syntax) in self.project.sources() {
             for item in &syntax.items {
                 if let Item::Trigger(t) = item {

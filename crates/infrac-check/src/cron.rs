@@ -186,7 +186,7 @@ fn parse_field(text: &str, spec: &FieldSpec) -> Result<u64, String> {
 
 fn value(text: &str, spec: &FieldSpec) -> Result<u32, String> {
     if let Some(i) = spec.names.iter().position(|n| n.eq_ignore_ascii_case(text)) {
-        return Ok(i as u32 + if spec.min == 1 { 1 } else { 0 });
+        return Ok(i as u32 + u32::from(spec.min == 1));
     }
     match text.parse::<u32>() {
         Ok(v) if (spec.min..=spec.max).contains(&v) => Ok(v),
@@ -213,12 +213,10 @@ fn aws_days_of_week(bits: u64) -> String {
             i += 1;
             end = days[i];
         }
-        parts.push(if end > start + 1 {
-            format!("{start}-{end}")
-        } else if end == start + 1 {
-            format!("{start},{end}")
-        } else {
-            start.to_string()
+        parts.push(match end - start {
+            0 => start.to_string(),
+            1 => format!("{start},{end}"),
+            _ => format!("{start}-{end}"),
         });
         i += 1;
     }

@@ -15,6 +15,7 @@ pub mod project;
 pub mod render;
 pub mod schema;
 pub mod suggest;
+pub mod synthetic;
 
 pub use check::{check_project, Checked};
 pub use model::Model;

@@ -232,8 +232,10 @@ pub fn build_project(
         .canonicalize()
         .unwrap_or_else(|_| root.clone())
         .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "project".to_string());
+        .map_or_else(
+            || "project".to_string(),
+            |n| n.to_string_lossy().to_string(),
+        );
     let mut settings = Settings {
         name: sanitize_name(&default_name),
         ..Settings::default()

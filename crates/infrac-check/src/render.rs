@@ -22,28 +22,31 @@ pub fn render_terminal(diagnostics: &[Diagnostic], project: &Project, color: boo
             Severity::Warning => (ReportKind::Warning, Color::Yellow),
         };
         let span = clamp(d.span.range(), &file.text);
-        let mut report = Report::build(kind, (id.clone(), span.clone()))
+        // Ariadne draws labels of one file in one group only when they come in line order.
+        let mut labels = vec![(d.file, span.clone(), primary_label(d), colour)];
+        for label in &d.labels {
+            let label_file = project.file(label.file);
+            labels.push((
+                label.file,
+                clamp(label.span.range(), &label_file.text),
+                label.message.clone(),
+                Color::Blue,
+            ));
+        }
+        labels.sort_by_key(|(file, range, _, _)| (*file != d.file, *file, range.start));
+        let mut report = Report::build(kind, (id, span))
             .with_config(
                 Config::default()
                     .with_color(color)
                     .with_index_type(IndexType::Byte),
             )
             .with_code(d.code)
-            .with_message(&d.message)
-            .with_label(
-                Label::new((id, span))
-                    .with_message(primary_label(d))
-                    .with_color(colour),
-            );
-        for label in &d.labels {
-            let label_file = project.file(label.file);
+            .with_message(&d.message);
+        for (label_file, range, message, label_colour) in labels {
             report = report.with_label(
-                Label::new((
-                    label_file.path.display().to_string(),
-                    clamp(label.span.range(), &label_file.text),
-                ))
-                .with_message(&label.message)
-                .with_color(Color::Blue),
+                Label::new((project.file(label_file).path.display().to_string(), range))
+                    .with_message(message)
+                    .with_color(label_colour),
             );
         }
         if let Some(help) = &d.help {

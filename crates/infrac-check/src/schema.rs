@@ -540,16 +540,16 @@ mod tests {
     fn every_default_has_the_attribute_type() {
         for kind in ResourceKind::ALL {
             for attr in schema(kind).attrs {
-                let ok = match (attr.default, attr.ty) {
+                let ok = matches!(
+                    (attr.default, attr.ty),
                     (None, _)
-                    | (Some(Default::Bool(_)), Type::Bool)
-                    | (Some(Default::Int(_)), Type::Int)
-                    | (Some(Default::Size(_)), Type::Size)
-                    | (Some(Default::Duration(_)), Type::Duration)
-                    | (Some(Default::Str(_)), Type::String)
-                    | (Some(Default::EmptyMap), Type::MapOfString) => true,
-                    _ => false,
-                };
+                        | (Some(Default::Bool(_)), Type::Bool)
+                        | (Some(Default::Int(_)), Type::Int)
+                        | (Some(Default::Size(_)), Type::Size)
+                        | (Some(Default::Duration(_)), Type::Duration)
+                        | (Some(Default::Str(_)), Type::String)
+                        | (Some(Default::EmptyMap), Type::MapOfString)
+                );
                 assert!(ok, "{}.{}", kind.keyword(), attr.name);
             }
         }

@@ -349,9 +349,20 @@ where
                 span: sp(e.span()),
             })
         });
+    // Inside a block, only a keyword or `name.` at the start of a line ends it early: a line
+    // like `this is not a member` is a broken member, not a resource of an unknown kind.
+    let block_exit = choice((
+        any()
+            .filter(|t: &Token| t.line_start && is_item_keyword(t.kind))
+            .ignored(),
+        any()
+            .filter(|t: &Token| t.line_start && t.kind == Kind::Ident)
+            .then(tok(Kind::Dot))
+            .ignored(),
+    ));
     let member_garbage = any()
         .filter(|t: &Token| t.kind != Kind::RBrace)
-        .and_is(item_start.clone().not())
+        .and_is(block_exit.not())
         .then(
             any()
                 .filter(|t: &Token| t.kind != Kind::RBrace && !t.line_start)
@@ -488,7 +499,7 @@ fn syntax_diagnostic(
     file: FileId,
 ) -> Diagnostic {
     let span = sp(*error.span());
-    let found = error.found().map(|t| found_text(t, span, src));
+    let found = error.found().map(|t| found_text(*t, span, src));
     let found_text = found
         .clone()
         .unwrap_or_else(|| "the end of the file".to_string());
@@ -533,8 +544,24 @@ fn syntax_diagnostic(
         found_kind,
         Some(Kind::RBrace | Kind::RBracket | Kind::RParen)
     );
-    let starts_line =
-        !stray_closer && (found.is_none() || tokens.get(index).is_some_and(|(t, _)| t.line_start));
+    // Only a line left unfinished (it ends in `=`, `.`, `->`, a keyword, or misses its closer)
+    // is the place of the mistake; a complete line before a bad one is not.
+    let unfinished = index > 0
+        && (matches!(
+            tokens[index - 1].0.kind,
+            Kind::Eq | Kind::Dot | Kind::Arrow | Kind::LParen | Kind::LBracket | Kind::LBrace
+        ) || tokens[index - 1].0.kind.is_keyword()
+            || expected
+                .iter()
+                .any(|e| matches!(e.as_str(), "`}`" | "`)`" | "`]`")));
+    let continues = index > 0
+        && (matches!(
+            tokens[index - 1].0.kind,
+            Kind::Eq | Kind::Dot | Kind::Arrow | Kind::LParen | Kind::LBracket | Kind::LBrace
+        ) || tokens[index - 1].0.kind.is_keyword());
+    let starts_line = (!stray_closer || continues)
+        && unfinished
+        && (found.is_none() || tokens.get(index).is_some_and(|(t, _)| t.line_start));
     if starts_line && index > 0 {
         let (_, previous) = tokens[index - 1];
         let after = &src[previous.range()];
@@ -554,7 +581,7 @@ fn syntax_diagnostic(
     )
 }
 
-fn found_text(token: &Token, span: Span, src: &str) -> String {
+fn found_text(token: Token, span: Span, src: &str) -> String {
     match token.kind {
         Kind::Ident => format!("`{}`", &src[span.range()]),
         Kind::Int | Kind::Duration | Kind::Size | Kind::BadNumber => {

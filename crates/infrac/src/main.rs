@@ -3,6 +3,10 @@
 
 mod cmd;
 
+// Compiling allocates many small strings; mimalloc is markedly faster at that than glibc's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,0 +1,72 @@
+//! `cargo bench -p infrac-check`: a full check (parse every file, resolve, type and rule checks)
+//! of generated projects of 100, 1,000 and 10,000 resources, and of a 120,000-line project, with
+//! throughput in bytes per second.
+
+use infrac_check::check_project;
+use infrac_check::project::{build_project, FileSystem};
+use infrac_check::synthetic;
+use std::io;
+use std::path::{Path, PathBuf};
+
+// The same allocator as the `infrac` binary, so the figures are what users get.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    divan::main();
+}
+
+/// The paths the generated programs name (`./app`, its Dockerfile) exist; nothing else is read.
+struct AppFolderExists;
+
+impl FileSystem for AppFolderExists {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            path.display().to_string(),
+        ))
+    }
+    fn list_dir(&self, _: &Path) -> io::Result<Vec<PathBuf>> {
+        Ok(Vec::new())
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        path.ends_with("Dockerfile")
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        path.ends_with("app")
+    }
+}
+
+fn inputs(files: &[(String, String)]) -> Vec<(PathBuf, Vec<u8>)> {
+    files
+        .iter()
+        .map(|(name, text)| (PathBuf::from(name), text.as_bytes().to_vec()))
+        .collect()
+}
+
+fn full_check(files: Vec<(PathBuf, Vec<u8>)>) -> usize {
+    let project = build_project(PathBuf::from("."), files, None);
+    let checked = check_project(&project, &AppFolderExists);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics.first());
+    checked.model.resources.len()
+}
+
+#[divan::bench(args = [100, 1_000, 10_000])]
+fn check_resources(bencher: divan::Bencher, resources: usize) {
+    let files = synthetic::project(resources, (resources / 100).max(1));
+    let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
+    bencher
+        .counter(divan::counter::BytesCount::new(bytes))
+        .with_inputs(|| inputs(&files))
+        .bench_values(full_check);
+}
+
+#[divan::bench(sample_count = 20)]
+fn check_120k_lines(bencher: divan::Bencher) {
+    let files = synthetic::project_of_lines(120_000, 100);
+    let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
+    bencher
+        .counter(divan::counter::BytesCount::new(bytes))
+        .with_inputs(|| inputs(&files))
+        .bench_values(full_check);
+}

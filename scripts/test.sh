@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Every test of the repository, on a fresh machine: installs what is missing (Neovim, npm
+# packages, the tree-sitter CLI), builds in debug, and runs the Rust tests, the examples, the
+# grammar tests and the editor tests. Ends with one line: `all: N passed, M failed`.
+#
+#   scripts/test.sh            everything
+#   scripts/test.sh rust       only the Rust workspace (cargo test + examples)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+only=${1:-all}
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+passed=0
+failed=0
+failures=()
+
+# Reads "N passed, M failed" style lines of a part's output and adds them up.
+count() {
+  local name=$1 log=$2 status=$3
+  local p f
+  local lines
+  if grep -q '^test result:' "$log"; then
+    lines=$(grep '^test result:' "$log")           # cargo: one line per test binary
+  else
+    lines=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)   # a part's own closing line
+  fi
+  p=$(printf '%s\n' "$lines" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+  f=$(printf '%s\n' "$lines" | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$status" -ne 0 ]; then
+    failures+=("$name (exit $status)")
+    [ "$f" -eq 0 ] && failed=$((failed + 1))
+  fi
+  echo "== $name: $p passed, $f failed (exit $status)"
+}
+
+run_part() {
+  local name=$1; shift
+  local log
+  log=$(mktemp)
+  echo "== $name: $*"
+  "$@" 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  count "$name" "$log" "$status"
+  rm -f "$log"
+}
+
+rust_tests() {
+  cargo build --workspace --all-targets --locked &&
+  cargo test --workspace --locked -- --color never
+}
+
+examples() {
+  local bin="$root/target/debug/infrac" ok=0 bad=0
+  for dir in "$root"/examples/*/; do
+    if "$bin" check "$dir" && "$bin" check "$dir" --format json >/dev/null; then
+      ok=$((ok + 1))
+    else
+      bad=$((bad + 1))
+    fi
+  done
+  echo "examples: $ok passed, $bad failed"
+  [ "$bad" -eq 0 ]
+}
+
+run_part "rust" rust_tests
+run_part "examples" examples
+if [ "$only" = "all" ]; then
+  run_part "grammar" bash grammar/test.sh
+  run_part "editors" bash editors/test.sh
+fi
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+  printf 'failed parts: %s\n' "${failures[*]}"
+fi
+echo "all: $passed passed, $failed failed"
+[ ${#failures[@]} -eq 0 ] && [ "$failed" -eq 0 ]
