@@ -1,0 +1,1104 @@
+//! Lowering: a checked [`Model`] becomes the [`ResourceGraph`] of every AWS resource it needs.
+//! `docs/plan.md` lists what each declaration makes; this is the one place that decides it.
+//!
+//! Lowering expects a program without errors (the CLI refuses to plan one); what it can still
+//! find wrong (a `code` folder that vanished since the check, resources that refer to each
+//! other in a circle) comes back as [`LowerProblem`]s beside the graph.
+
+use crate::graph::FastMap as HashMap;
+use crate::graph::{join, lookup, output_ref, Node, Origin, ResourceGraph, ResourceType};
+use crate::hash::{content_hash, relative_display};
+use crate::names::{fit, Namer, IAM_ROLE_MAX};
+use crate::policy::{bucket_arn, grant_access, trust_policy, PolicyBuilder};
+use infrac_check::cron::{rate_expression, Cron};
+use infrac_check::model::{
+    format_duration, format_size, Model, ResourceModel, StrSegment, TriggerModel, Value,
+};
+use infrac_check::{FileSystem, Project};
+use infrac_syntax::ast::{ResourceKind, TargetKind};
+use infrac_syntax::{FileId, Span};
+use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The id of the one ECS cluster a stack's tasks share. A `-` cannot appear in a declaration
+/// name, so it cannot clash with one.
+pub const CLUSTER_ID: &str = "ecs-cluster";
+
+/// Something lowering could not do, at the declaration (or attribute) that caused it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LowerProblem {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+}
+
+/// The graph and what went wrong making it.
+#[derive(Debug)]
+pub struct Lowered {
+    pub graph: ResourceGraph,
+    pub problems: Vec<LowerProblem>,
+}
+
+/// Lowers a checked program for one stack. `fs` is read only to hash `code` and `build`
+/// folders.
+pub fn lower_program(
+    project: &Project,
+    model: &Model,
+    fs: &dyn FileSystem,
+    stack: &str,
+) -> Lowered {
+    let mut lowering = Lowering {
+        project,
+        fs,
+        namer: Namer::new(&project.settings.name, stack),
+        graph: ResourceGraph::new(project.settings.name.clone(), stack),
+        problems: Vec::new(),
+        hashes: HashMap::default(),
+        region: project
+            .settings
+            .region
+            .as_ref()
+            .map_or_else(|| lookup("aws.region"), |r| Json::String(r.clone())),
+        triggers_by_source: HashMap::default(),
+        resources: model
+            .resources
+            .iter()
+            .map(|r| (r.name.as_str(), r))
+            .collect(),
+        bucket_names: model
+            .resources
+            .iter()
+            .filter(|r| r.kind == ResourceKind::Bucket)
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    Namer::new(&project.settings.name, stack).s3_bucket(&r.name),
+                )
+            })
+            .collect(),
+    };
+    for trigger in &model.triggers {
+        lowering
+            .triggers_by_source
+            .entry(trigger.source.as_str())
+            .or_default()
+            .push(trigger);
+    }
+    for resource in &model.resources {
+        match resource.kind {
+            ResourceKind::Bucket => lowering.bucket(resource),
+            ResourceKind::Function => lowering.function(resource),
+            ResourceKind::Task => lowering.task(resource),
+            ResourceKind::Schedule => lowering.schedule(resource),
+        }
+    }
+    for trigger in &model.triggers {
+        lowering.trigger(trigger);
+    }
+    for resource in &model.resources {
+        if resource.kind == ResourceKind::Bucket {
+            lowering.bucket_notifications(resource);
+        }
+    }
+    lowering.check_graph();
+    Lowered {
+        graph: lowering.graph,
+        problems: lowering.problems,
+    }
+}
+
+struct Lowering<'a> {
+    project: &'a Project,
+    fs: &'a dyn FileSystem,
+    namer: Namer,
+    graph: ResourceGraph,
+    problems: Vec<LowerProblem>,
+    /// Content hashes by folder: many functions may share one.
+    hashes: HashMap<PathBuf, Option<String>>,
+    region: Json,
+    triggers_by_source: HashMap<&'a str, Vec<&'a TriggerModel>>,
+    /// Declarations by name (the model keeps a list).
+    resources: HashMap<&'a str, &'a ResourceModel>,
+    /// Bucket names by declaration: each is a hash, and many nodes name each bucket.
+    bucket_names: HashMap<&'a str, String>,
+}
+
+/// The AWS event type a bucket event is, for S3 notifications and for EventBridge.
+fn s3_event(event: &str) -> (&'static str, &'static str) {
+    if event == "on_delete" {
+        ("s3:ObjectRemoved:*", "Object Deleted")
+    } else {
+        ("s3:ObjectCreated:*", "Object Created")
+    }
+}
+
+/// Where an event field is in the EventBridge event that carries it.
+fn event_field_path(source_kind: ResourceKind, field: &str) -> &'static str {
+    match (source_kind, field) {
+        (ResourceKind::Bucket, "key") => "$.detail.object.key",
+        (ResourceKind::Bucket, "bucket") => "$.detail.bucket.name",
+        (ResourceKind::Bucket, "size") => "$.detail.object.size",
+        (_, "time") => "$.time",
+        _ => "$.detail",
+    }
+}
+
+fn arch_platform(arch: &str) -> (&'static str, &'static str) {
+    if arch == "arm64" {
+        ("ARM64", "linux/arm64")
+    } else {
+        ("X86_64", "linux/amd64")
+    }
+}
+
+/// The text inside a JSON string literal (`a"b` -> `a\"b`), for input templates.
+fn json_string_body(text: &str) -> String {
+    let quoted = Json::String(text.to_string()).to_string();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+/// The repository ARN of an image in a private ECR registry
+/// (`123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:tag`), which the execution role must
+/// be allowed to pull; `None` for any other registry.
+fn private_ecr_repository_arn(image: &str) -> Option<String> {
+    let (host, rest) = image.split_once('/')?;
+    let mut parts = host.split('.');
+    let account = parts.next()?;
+    if !(account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())) {
+        return None;
+    }
+    let (dkr, ecr, region) = (parts.next()?, parts.next()?, parts.next()?);
+    let tail: Vec<&str> = parts.collect();
+    let partition = match tail.as_slice() {
+        ["amazonaws", "com"] => "aws",
+        ["amazonaws", "com", "cn"] => "aws-cn",
+        _ => return None,
+    };
+    if dkr != "dkr" || ecr != "ecr" {
+        return None;
+    }
+    let repo = rest.split('@').next()?;
+    // A tag follows the last `:` after the last `/`.
+    let repo = match repo.rfind(':') {
+        Some(i) if !repo[i..].contains('/') => &repo[..i],
+        _ => repo,
+    };
+    Some(format!(
+        "arn:{partition}:ecr:{region}:{account}:repository/{repo}"
+    ))
+}
+
+impl Lowering<'_> {
+    fn problem(&mut self, file: FileId, span: Span, message: impl Into<String>) {
+        self.problems.push(LowerProblem {
+            file,
+            span,
+            message: message.into(),
+        });
+    }
+
+    fn add(&mut self, node: Node) {
+        if let Err(node) = self.graph.add(node) {
+            let (file, span) = (node.origin.file_id, node.origin.span);
+            self.problem(
+                file,
+                span,
+                format!(
+                    "two resources would have the id `{}`; this is a bug in infrac",
+                    node.id
+                ),
+            );
+        }
+    }
+
+    fn origin(&self, file: FileId, span: Span, declaration: &str, title: String) -> Arc<Origin> {
+        let source = self.project.file(file);
+        Arc::new(Origin {
+            file_id: file,
+            file: relative_display(&self.project.root, &source.path),
+            line: source.line_index.line_col(&source.text, span.start).line,
+            span,
+            declaration: declaration.to_string(),
+            title,
+        })
+    }
+
+    fn resource_origin(&self, r: &ResourceModel) -> Arc<Origin> {
+        self.origin(
+            r.file,
+            r.span,
+            &r.name,
+            format!("{} {}", r.kind.keyword(), r.name),
+        )
+    }
+
+    fn trigger_origin(&self, t: &TriggerModel) -> Arc<Origin> {
+        let pattern = t
+            .pattern_text
+            .as_ref()
+            .map(|p| Json::String(p.clone()).to_string())
+            .unwrap_or_default();
+        let kind = match t.target_kind {
+            TargetKind::Function => "function",
+            TargetKind::Task => "task",
+        };
+        self.origin(
+            t.file,
+            t.span,
+            &t.id(),
+            format!("{}.{}({pattern}) -> {kind} {}", t.source, t.event, t.target),
+        )
+    }
+
+    fn tags(&self, id: &str) -> Json {
+        let mut tags = Map::new();
+        tags.insert("infrac:id".into(), Json::String(id.to_string()));
+        tags.insert(
+            "infrac:project".into(),
+            Json::String(self.project.settings.name.clone()),
+        );
+        tags.insert(
+            "infrac:stack".into(),
+            Json::String(self.graph.stack.clone()),
+        );
+        Json::Object(tags)
+    }
+
+    fn attr(r: &ResourceModel, name: &str) -> Option<Value> {
+        r.get(name)
+    }
+
+    fn attr_str(r: &ResourceModel, name: &str) -> Option<String> {
+        r.get(name).and_then(|v| v.as_literal_str())
+    }
+
+    fn attr_span(r: &ResourceModel, name: &str) -> Span {
+        r.attrs.get(name).map_or(r.name_span, |(_, span)| *span)
+    }
+
+    /// A bucket's physical name.
+    fn bucket_name(&self, declaration: &str) -> String {
+        self.bucket_names
+            .get(declaration)
+            .cloned()
+            .unwrap_or_else(|| self.namer.s3_bucket(declaration))
+    }
+
+    // ---- values --------------------------------------------------------------------------
+
+    /// A resource's value (`media.name`, `ffmpeg.arn`): names are known now, since they are
+    /// made from the declaration; ARNs other than a bucket's exist only after create.
+    fn resource_value(&self, resource: &str, attr: &str) -> Json {
+        let Some(r) = self.resources.get(resource) else {
+            return Json::String(format!("${{{resource}.{attr}}}"));
+        };
+        match (r.kind, attr) {
+            (ResourceKind::Bucket, "arn") => Json::String(bucket_arn(&self.bucket_name(resource))),
+            (ResourceKind::Bucket, _) => Json::String(self.bucket_name(resource)),
+            (ResourceKind::Function | ResourceKind::Schedule, "arn") => output_ref(resource, "arn"),
+            (ResourceKind::Function, _) => Json::String(self.namer.lambda_function(resource)),
+            (ResourceKind::Task, "arn") => output_ref(&format!("{resource}/definition"), "arn"),
+            (ResourceKind::Task, _) => Json::String(self.namer.task_family(resource)),
+            (ResourceKind::Schedule, _) => Json::String(self.namer.events_rule(resource)),
+        }
+    }
+
+    /// A value as the string an environment variable holds. `event` says how an event field
+    /// is written where one is allowed (an input template placeholder); elsewhere the checker
+    /// has already refused it.
+    fn string_value(&self, value: &Value, event: &dyn Fn(&str) -> Json) -> Json {
+        match value {
+            Value::Str(segments) => join(segments.iter().map(|s| match s {
+                StrSegment::Text(t) => Json::String(t.clone()),
+                StrSegment::Ref { resource, attr } => self.resource_value(resource, attr),
+                StrSegment::Event(field) => event(field),
+            })),
+            Value::Int(i) => Json::String(i.to_string()),
+            Value::Bool(b) => Json::String(b.to_string()),
+            Value::Duration(s) => Json::String(format_duration(*s)),
+            Value::Size(mb) => Json::String(format_size(*mb)),
+            Value::Resource(_, name) => self.resource_value(name, "name"),
+            Value::EventInt(field) => event(field),
+            Value::List(_) | Value::Map(_) => Json::String(value.source_text()),
+        }
+    }
+
+    fn env_map(&self, r: &ResourceModel) -> BTreeMap<String, Json> {
+        let no_event = |field: &str| Json::String(format!("${{event.{field}}}"));
+        match Self::attr(r, "env") {
+            Some(Value::Map(entries)) => entries
+                .iter()
+                .map(|(k, v)| (k.clone(), self.string_value(v, &no_event)))
+                .collect(),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    /// The content hash of a `code` or `build` path, relative to the declaring file.
+    fn hash_of(&mut self, r: &ResourceModel, attr: &str) -> (String, Json) {
+        let relative = Self::attr_str(r, attr).unwrap_or_default();
+        let full = self.project.dir_of(r.file).join(&relative);
+        let shown = relative_display(&self.project.root, &full);
+        let hash = if let Some(hash) = self.hashes.get(&full) {
+            hash.clone()
+        } else {
+            let hash = match content_hash(self.fs, &full) {
+                Ok(hash) => Some(hash),
+                Err(err) => {
+                    let span = Self::attr_span(r, attr);
+                    self.problem(r.file, span, format!("cannot read `{relative}`: {err}"));
+                    None
+                }
+            };
+            self.hashes.insert(full, hash.clone());
+            hash
+        };
+        (shown, hash.map_or(Json::Null, Json::String))
+    }
+
+    // ---- buckets -------------------------------------------------------------------------
+
+    fn bucket(&mut self, r: &ResourceModel) {
+        let origin = self.resource_origin(r);
+        let name = self.bucket_name(&r.name);
+        let mut props = json!({
+            "name": name,
+            "versioning": Self::attr(r, "versioning").and_then(|v| v.as_bool()).unwrap_or(false),
+            "force_destroy": Self::attr(r, "force_destroy").and_then(|v| v.as_bool()).unwrap_or(false),
+            "encryption": {"sse_algorithm": "AES256"},
+            "object_ownership": "BucketOwnerEnforced",
+            "public_access_block": {
+                "block_public_acls": true,
+                "block_public_policy": true,
+                "ignore_public_acls": true,
+                "restrict_public_buckets": true,
+            },
+        });
+
+        props["tags"] = self.tags(&r.name);
+        if let Some(Value::Duration(seconds)) = Self::attr(r, "expire_after") {
+            props["lifecycle"] = json!({"expire_after_days": seconds / 86_400});
+        }
+        self.add(Node::new(
+            &r.name,
+            ResourceType::S3Bucket,
+            name,
+            props,
+            &[],
+            &origin,
+        ));
+    }
+
+    /// The bucket's notification configuration: its function triggers, and EventBridge
+    /// switched on when a task is triggered from it. A bucket nothing triggers from has none.
+    fn bucket_notifications(&mut self, r: &ResourceModel) {
+        let Some(triggers) = self.triggers_by_source.get(r.name.as_str()).cloned() else {
+            return;
+        };
+        let origin = self.resource_origin(r);
+        let bucket = self.bucket_name(&r.name);
+        let mut functions = Vec::new();
+        let mut depends: Vec<String> = vec![r.name.clone()];
+        let mut eventbridge = false;
+        for t in triggers {
+            match t.target_kind {
+                TargetKind::Task => eventbridge = true,
+                TargetKind::Function => {
+                    let id = t.id();
+                    let base = self.trigger_base(t);
+                    let mut config = json!({
+                        "id": fit(&base, 255),
+                        "events": [s3_event(t.event).0],
+                        "function_arn": output_ref(&t.target, "arn"),
+                    });
+                    if let Some((prefix, suffix)) = t.pattern.as_ref().and_then(|p| p.s3_filter()) {
+                        let mut filter = Map::new();
+                        if !prefix.is_empty() {
+                            filter.insert("prefix".into(), json!(prefix));
+                        }
+                        if !suffix.is_empty() {
+                            filter.insert("suffix".into(), json!(suffix));
+                        }
+                        if !filter.is_empty() {
+                            config["filter"] = Json::Object(filter);
+                        }
+                    }
+                    functions.push(config);
+                    // S3 checks that it may invoke the function when the configuration is put.
+                    depends.push(format!("trigger/{id}/permission"));
+                }
+            }
+        }
+        functions.sort_by(|a, b| a["id"].to_string().cmp(&b["id"].to_string()));
+        let props = json!({
+            "bucket": bucket,
+            "eventbridge": eventbridge,
+            "lambda_functions": functions,
+        });
+        let depends: Vec<&str> = depends.iter().map(String::as_str).collect();
+        self.add(Node::new(
+            format!("{}/notifications", r.name),
+            ResourceType::S3BucketNotification,
+            bucket,
+            props,
+            &depends,
+            &origin,
+        ));
+    }
+
+    // ---- functions -----------------------------------------------------------------------
+
+    fn access_policy(&self, r: &ResourceModel, policy: &mut PolicyBuilder) {
+        for access in &r.access {
+            grant_access(policy, access, &self.bucket_name(&access.bucket));
+        }
+    }
+
+    fn role(
+        &mut self,
+        id: &str,
+        name: String,
+        service: &str,
+        policy: &PolicyBuilder,
+        origin: &Arc<Origin>,
+    ) {
+        let mut policies = Map::new();
+        if let Some(document) = policy.document() {
+            policies.insert("infrac".into(), document);
+        }
+        let mut props = json!({
+            "name": name,
+        });
+
+        props["assume_role_policy"] = trust_policy(service);
+        props["policies"] = Json::Object(policies);
+        props["tags"] = self.tags(id);
+        self.add(Node::new(
+            id,
+            ResourceType::IamRole,
+            name,
+            props,
+            &[],
+            origin,
+        ));
+    }
+
+    fn log_group(&mut self, id: &str, name: String, origin: &Arc<Origin>) {
+        let mut props = json!({"name": name});
+        props["tags"] = self.tags(id);
+        self.add(Node::new(
+            id,
+            ResourceType::LogGroup,
+            name,
+            props,
+            &[],
+            origin,
+        ));
+    }
+
+    /// Writing to a log group's streams, the least a Lambda function or a container's log
+    /// driver needs. The group's ARN is `…:log-group:NAME`; its streams are under it.
+    fn allow_logs(policy: &mut PolicyBuilder, logs_id: &str) {
+        policy.allow(
+            &["logs:CreateLogStream", "logs:PutLogEvents"],
+            &join([output_ref(logs_id, "arn"), json!(":log-stream:*")]),
+        );
+    }
+
+    fn function(&mut self, r: &ResourceModel) {
+        let origin = self.resource_origin(r);
+        let name = self.namer.lambda_function(&r.name);
+        let role_id = format!("{}/role", r.name);
+        let logs_id = format!("{}/logs", r.name);
+
+        let mut policy = PolicyBuilder::new();
+        Self::allow_logs(&mut policy, &logs_id);
+        self.access_policy(r, &mut policy);
+        let role_name = self.namer.iam_role(&r.name, "role");
+        self.role(
+            &role_id,
+            role_name,
+            "lambda.amazonaws.com",
+            &policy,
+            &origin,
+        );
+
+        let log_group = Namer::lambda_log_group(&name);
+        self.log_group(&logs_id, log_group.clone(), &origin);
+
+        let (code_path, code_hash) = self.hash_of(r, "code");
+        let mut props = json!({
+            "name": name,
+            "runtime": Self::attr_str(r, "runtime").unwrap_or_default(),
+            "memory": match Self::attr(r, "memory") { Some(Value::Size(mb)) => mb, _ => 128 },
+            "timeout": match Self::attr(r, "timeout") { Some(Value::Duration(s)) => s, _ => 3 },
+            "architectures": [Self::attr_str(r, "arch").unwrap_or_else(|| "x86_64".into())],
+            "role_arn": output_ref(&role_id, "arn"),
+            "code": {"path": code_path, "sha256": code_hash},
+            "logging": {"log_group": log_group},
+        });
+
+        props["tags"] = self.tags(&r.name);
+        props["environment"] = self.env_map(r).into_iter().collect();
+        if let Some(handler) = Self::attr_str(r, "handler") {
+            props["handler"] = json!(handler);
+        }
+        self.add(Node::new(
+            &r.name,
+            ResourceType::LambdaFunction,
+            name,
+            props,
+            &[logs_id.as_str()],
+            &origin,
+        ));
+    }
+
+    // ---- tasks ---------------------------------------------------------------------------
+
+    fn task(&mut self, r: &ResourceModel) {
+        let origin = self.resource_origin(r);
+        if !self.graph.contains(CLUSTER_ID) {
+            let name = self.namer.ecs_cluster();
+            let mut props = json!({"name": name});
+            props["tags"] = self.tags(CLUSTER_ID);
+            self.add(Node::new(
+                CLUSTER_ID,
+                ResourceType::EcsCluster,
+                name,
+                props,
+                &[],
+                &origin,
+            ));
+        }
+        let t = r.name.as_str();
+        let logs_id = format!("{t}/logs");
+        let exec_id = format!("{t}/execution-role");
+        let task_role_id = format!("{t}/task-role");
+        let repo_id = format!("{t}/repository");
+        let image_id = format!("{t}/image");
+        let def_id = format!("{t}/definition");
+        let arch = Self::attr_str(r, "arch").unwrap_or_else(|| "x86_64".into());
+        let (cpu_architecture, platform) = arch_platform(&arch);
+
+        let log_group = self.namer.task_log_group(t);
+        self.log_group(&logs_id, log_group.clone(), &origin);
+
+        let mut depends: Vec<&str> = vec![logs_id.as_str()];
+        let mut exec_policy = PolicyBuilder::new();
+        Self::allow_logs(&mut exec_policy, &logs_id);
+        let image = if Self::attr_str(r, "build").is_some() {
+            let repo_name = self.namer.ecr_repository(t);
+            let mut props = json!({
+                "name": repo_name,
+                "image_tag_mutability": "MUTABLE",
+                "scan_on_push": true,
+                // Its images are build outputs of this stack, rebuilt from the folder at will.
+                "force_delete": true,
+            });
+
+            props["tags"] = self.tags(&repo_id);
+            self.add(Node::new(
+                &repo_id,
+                ResourceType::EcrRepository,
+                repo_name.clone(),
+                props,
+                &[],
+                &origin,
+            ));
+
+            let (context, hash) = self.hash_of(r, "build");
+            let tag: String = hash
+                .as_str()
+                .map_or_else(String::new, |h| h.chars().take(16).collect());
+            let props = json!({
+                "repository": repo_name,
+                "repository_url": output_ref(&repo_id, "url"),
+                "tag": tag,
+                "platform": platform,
+                "context": {"path": context, "sha256": hash},
+                "dockerfile": "Dockerfile",
+            });
+            self.add(Node::new(
+                &image_id,
+                ResourceType::EcrImage,
+                format!("{repo_name}:{tag}"),
+                props,
+                &[],
+                &origin,
+            ));
+            exec_policy.allow(
+                &[
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+                &output_ref(&repo_id, "arn"),
+            );
+            // AWS defines GetAuthorizationToken on no resource: `*` is the only form it takes.
+            exec_policy.allow(&["ecr:GetAuthorizationToken"], &json!("*"));
+            depends.push(image_id.as_str());
+            join([output_ref(&repo_id, "url"), json!(format!(":{tag}"))])
+        } else {
+            let image = Self::attr_str(r, "image").unwrap_or_default();
+            if let Some(arn) = private_ecr_repository_arn(&image) {
+                exec_policy.allow(
+                    &[
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:BatchGetImage",
+                        "ecr:GetDownloadUrlForLayer",
+                    ],
+                    &json!(arn),
+                );
+                exec_policy.allow(&["ecr:GetAuthorizationToken"], &json!("*"));
+            }
+            json!(image)
+        };
+        let exec_name = self.namer.iam_role(t, "exec");
+        self.role(
+            &exec_id,
+            exec_name,
+            "ecs-tasks.amazonaws.com",
+            &exec_policy,
+            &origin,
+        );
+
+        let mut task_policy = PolicyBuilder::new();
+        self.access_policy(r, &mut task_policy);
+        let task_role_name = self.namer.iam_role(t, "task");
+        self.role(
+            &task_role_id,
+            task_role_name,
+            "ecs-tasks.amazonaws.com",
+            &task_policy,
+            &origin,
+        );
+
+        let environment: Vec<Json> = self
+            .env_map(r)
+            .into_iter()
+            .map(|(name, value)| json!({"name": name, "value": value}))
+            .collect();
+        let mut container = json!({
+            "name": t,
+            "essential": true,
+            "log_configuration": {
+                "log_driver": "awslogs",
+                "options": {
+                    "awslogs-group": log_group,
+                    "awslogs-region": self.region,
+                    "awslogs-stream-prefix": t,
+                },
+            },
+        });
+        container["image"] = image;
+        container["environment"] = Json::Array(environment);
+        if let Some(Value::List(items)) = Self::attr(r, "command") {
+            let no_event = |field: &str| Json::String(format!("${{event.{field}}}"));
+            container["command"] = Json::Array(
+                items
+                    .iter()
+                    .map(|v| self.string_value(v, &no_event))
+                    .collect(),
+            );
+        }
+        let family = self.namer.task_family(t);
+        let mut props = json!({
+            "family": family,
+            "cpu": Self::attr(r, "cpu").and_then(|v| v.as_int()).unwrap_or(256),
+            "memory": match Self::attr(r, "memory") { Some(Value::Size(mb)) => mb, _ => 512 },
+            "network_mode": "awsvpc",
+            "requires_compatibilities": ["FARGATE"],
+            "runtime_platform": {"cpu_architecture": cpu_architecture, "operating_system_family": "LINUX"},
+            "execution_role_arn": output_ref(&exec_id, "arn"),
+            "task_role_arn": output_ref(&task_role_id, "arn"),
+        });
+
+        props["tags"] = self.tags(&def_id);
+        props["container_definitions"] = Json::Array(vec![container]);
+        // Fargate gives 20 GiB unless asked; AWS accepts an explicit size only from 21 GiB.
+        if let Some((Value::Size(mb), _)) = r.attrs.get("storage") {
+            props["ephemeral_storage"] = json!({"size_in_gib": mb / 1024});
+        }
+        self.add(Node::new(
+            &def_id,
+            ResourceType::EcsTaskDefinition,
+            family,
+            props,
+            &depends,
+            &origin,
+        ));
+    }
+
+    // ---- schedules -----------------------------------------------------------------------
+
+    fn schedule(&mut self, r: &ResourceModel) {
+        let origin = self.resource_origin(r);
+        let name = self.namer.events_rule(&r.name);
+        let expression = if let Some(cron) = Self::attr_str(r, "cron") {
+            Cron::parse(&cron).map(|c| c.to_aws())
+        } else if let Some(Value::Duration(seconds)) = Self::attr(r, "every") {
+            rate_expression(seconds)
+        } else {
+            Err("a schedule needs `cron` or `every`".to_string())
+        };
+        let expression = match expression {
+            Ok(e) => e,
+            Err(message) => {
+                let span = Self::attr_span(
+                    r,
+                    if r.attrs.contains_key("every") {
+                        "every"
+                    } else {
+                        "cron"
+                    },
+                );
+                self.problem(r.file, span, message);
+                String::new()
+            }
+        };
+        let triggers = self
+            .triggers_by_source
+            .get(r.name.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let mut targets: Vec<Json> = triggers.iter().map(|t| self.target(t)).collect();
+        targets.sort_by(|a, b| a["id"].to_string().cmp(&b["id"].to_string()));
+        let mut props = json!({
+            "name": name,
+            "schedule_expression": expression,
+            "state": "ENABLED",
+        });
+
+        props["targets"] = Json::Array(targets);
+        props["tags"] = self.tags(&r.name);
+        self.add(Node::new(
+            &r.name,
+            ResourceType::EventsRule,
+            name,
+            props,
+            &[],
+            &origin,
+        ));
+    }
+
+    // ---- triggers ------------------------------------------------------------------------
+
+    fn trigger_base(&self, t: &TriggerModel) -> String {
+        self.namer.trigger(&t.source, t.event, &t.target, &t.id())
+    }
+
+    /// The EventBridge target that runs a trigger's function or task.
+    fn target(&self, t: &TriggerModel) -> Json {
+        let id = Namer::target_id(&t.target, &t.id());
+        match t.target_kind {
+            TargetKind::Function => json!({"id": id, "arn": output_ref(&t.target, "arn")}),
+            TargetKind::Task => {
+                let settings = &self.project.settings;
+                let subnets = if settings.subnets.is_empty() {
+                    lookup("default_vpc.subnet_ids")
+                } else {
+                    json!(settings.subnets)
+                };
+                let mut vpc = json!({
+                    "subnets": subnets,
+                    // Without a public IP a task in a public subnet (the default VPC's) cannot
+                    // pull its image; in a private subnet the setting does nothing.
+                    "assign_public_ip": "ENABLED",
+                });
+                // No security groups means the VPC's default group, as ECS does.
+                if !settings.security_groups.is_empty() {
+                    vpc["security_groups"] = json!(settings.security_groups);
+                }
+                let mut target = json!({
+                    "id": id,
+                    "arn": output_ref(CLUSTER_ID, "arn"),
+                    "role_arn": output_ref(&format!("trigger/{}/role", t.id()), "arn"),
+                    "ecs_parameters": {
+                        "task_definition_arn": output_ref(&format!("{}/definition", t.target), "arn"),
+                        "launch_type": "FARGATE",
+                        "task_count": 1,
+                        "network_configuration": {"awsvpc_configuration": vpc},
+                    },
+                });
+                if !t.env.is_empty() {
+                    target["input_transformer"] = self.input_transformer(t);
+                }
+                target
+            }
+        }
+    }
+
+    /// The input transformer that turns the event into a RunTask container override holding
+    /// the trigger's `env`: each event field becomes an input path and a `<field>` placeholder.
+    fn input_transformer(&self, t: &TriggerModel) -> Json {
+        let mut paths = Map::new();
+        let placeholder = |field: &str| Json::String(format!("<{field}>"));
+        let mut parts: Vec<Json> = vec![json!(format!(
+            r#"{{"containerOverrides":[{{"name":"{}","environment":["#,
+            json_string_body(&t.target)
+        ))];
+        for (i, (name, value)) in t.env.iter().enumerate() {
+            collect_event_fields(value, &mut |field| {
+                paths.insert(
+                    field.to_string(),
+                    json!(event_field_path(t.source_kind, field)),
+                );
+            });
+            let sep = if i == 0 { "" } else { "," };
+            parts.push(json!(format!(
+                r#"{sep}{{"name":"{}","value":""#,
+                json_string_body(name)
+            )));
+            // Text is escaped for the JSON string it sits in; placeholders are filled by
+            // EventBridge, references by the deploy engine.
+            match self.string_value(value, &placeholder) {
+                Json::String(s) => parts.push(json!(json_string_body(&s))),
+                Json::Object(map) if map.contains_key("$join") => {
+                    if let Some(Json::Array(items)) = map.get("$join") {
+                        for item in items {
+                            parts.push(match item {
+                                Json::String(s) => json!(json_string_body(s)),
+                                other => other.clone(),
+                            });
+                        }
+                    }
+                }
+                other => parts.push(other),
+            }
+            parts.push(json!("\"}"));
+        }
+        parts.push(json!("]}]}"));
+        json!({"input_paths_map": paths, "input_template": join(parts)})
+    }
+
+    fn trigger(&mut self, t: &TriggerModel) {
+        let origin = self.trigger_origin(t);
+        let id = t.id();
+        let prefix = format!("trigger/{id}");
+        let base = self.trigger_base(t);
+        let target_function = t.target.as_str();
+        match (t.source_kind, t.target_kind) {
+            (ResourceKind::Bucket, TargetKind::Function) => {
+                let source_arn = json!(bucket_arn(&self.bucket_name(&t.source)));
+                // A bucket ARN names no account, so the account is checked too (the confused
+                // deputy problem: another account's bucket of the same name).
+                self.permission(
+                    &prefix,
+                    &base,
+                    target_function,
+                    "s3.amazonaws.com",
+                    &source_arn,
+                    Some(lookup("aws.account_id")),
+                    &origin,
+                );
+            }
+            (ResourceKind::Schedule, TargetKind::Function) => {
+                let source_arn = output_ref(&t.source, "arn");
+                self.permission(
+                    &prefix,
+                    &base,
+                    target_function,
+                    "events.amazonaws.com",
+                    &source_arn,
+                    None,
+                    &origin,
+                );
+            }
+            (ResourceKind::Bucket, TargetKind::Task) => {
+                self.events_role(&prefix, &base, t, &origin);
+                let bucket = self.bucket_name(&t.source);
+                let (_, detail_type) = s3_event(t.event);
+                let mut detail = json!({"bucket": {"name": [bucket]}});
+                if let Some((prefix_text, suffix)) = t.pattern.as_ref().and_then(|p| p.s3_filter())
+                {
+                    let key = match (prefix_text.is_empty(), suffix.is_empty()) {
+                        (true, true) => None,
+                        (false, true) => Some(json!({"prefix": prefix_text})),
+                        (true, false) => Some(json!({"suffix": suffix})),
+                        // Both ends: EventBridge's wildcard filter, where `*` and `\` are
+                        // escaped to stay literal.
+                        (false, false) => Some(json!({"wildcard": format!(
+                            "{}*{}",
+                            escape_wildcard(prefix_text),
+                            escape_wildcard(suffix)
+                        )})),
+                    };
+                    if let Some(key) = key {
+                        detail["object"] = json!({"key": [key]});
+                    }
+                }
+                let name = fit(&base, crate::names::EVENTS_RULE_MAX);
+                let mut props = json!({
+                    "name": name,
+                    "event_pattern": {
+                        "source": ["aws.s3"],
+                        "detail-type": [detail_type],
+                        "detail": detail,
+                    },
+                    "state": "ENABLED",
+                });
+
+                props["targets"] = Json::Array(vec![self.target(t)]);
+                props["tags"] = self.tags(&format!("{prefix}/rule"));
+                // The rule matches only once the bucket sends its events to EventBridge.
+                let notifications = format!("{}/notifications", t.source);
+                self.add(Node::new(
+                    format!("{prefix}/rule"),
+                    ResourceType::EventsRule,
+                    name,
+                    props,
+                    &[notifications.as_str()],
+                    &origin,
+                ));
+            }
+            (ResourceKind::Schedule, TargetKind::Task) => {
+                self.events_role(&prefix, &base, t, &origin);
+            }
+            // Only buckets and schedules have events; the checker refuses anything else.
+            (ResourceKind::Function | ResourceKind::Task, _) => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn permission(
+        &mut self,
+        prefix: &str,
+        base: &str,
+        function: &str,
+        principal: &str,
+        source_arn: &Json,
+        source_account: Option<Json>,
+        origin: &Arc<Origin>,
+    ) {
+        let statement_id = Namer::statement_id(base);
+        let mut props = json!({
+            "statement_id": statement_id,
+            "action": "lambda:InvokeFunction",
+            "function_name": self.namer.lambda_function(function),
+            "principal": principal,
+            "source_arn": source_arn,
+        });
+        if let Some(account) = source_account {
+            props["source_account"] = account;
+        }
+        self.add(Node::new(
+            format!("{prefix}/permission"),
+            ResourceType::LambdaPermission,
+            statement_id,
+            props,
+            &[function],
+            origin,
+        ));
+    }
+
+    /// The role EventBridge assumes to run a task: RunTask on that task definition in the
+    /// stack's cluster, and passing exactly the task's two roles to ECS.
+    fn events_role(&mut self, prefix: &str, base: &str, t: &TriggerModel, origin: &Arc<Origin>) {
+        let task = t.target.as_str();
+        let mut policy = PolicyBuilder::new();
+        policy.allow_if(
+            &["ecs:RunTask"],
+            &output_ref(&format!("{task}/definition"), "arn"),
+            json!({"ArnEquals": {"ecs:cluster": output_ref(CLUSTER_ID, "arn")}}),
+        );
+        for role in ["execution-role", "task-role"] {
+            policy.allow_if(
+                &["iam:PassRole"],
+                &output_ref(&format!("{task}/{role}"), "arn"),
+                json!({"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
+            );
+        }
+        let name = fit(&format!("{base}-events"), IAM_ROLE_MAX);
+        self.role(
+            &format!("{prefix}/role"),
+            name,
+            "events.amazonaws.com",
+            &policy,
+            origin,
+        );
+    }
+
+    // ---- checks --------------------------------------------------------------------------
+
+    fn check_graph(&mut self) {
+        if let Err(cycle) = self.graph.order() {
+            let first = cycle
+                .ids
+                .first()
+                .and_then(|id| self.graph.get(id))
+                .map(|n| (n.origin.file_id, n.origin.span));
+            if let Some((file, span)) = first {
+                self.problem(
+                    file,
+                    span,
+                    format!(
+                        "these resources need each other to exist first, so none can be created: {}. A resource's `arn` is known only after it is created; break the circle by not passing one of them an ARN.",
+                        cycle.ids.join(", ")
+                    ),
+                );
+            }
+        }
+        for (node, dependency) in self.graph.dangling() {
+            if let Some(n) = self.graph.get(&node) {
+                let (file, span) = (n.origin.file_id, n.origin.span);
+                self.problem(
+                    file,
+                    span,
+                    format!("`{node}` depends on `{dependency}`, which is not planned; this is a bug in infrac"),
+                );
+            }
+        }
+    }
+}
+
+/// Every event field a value uses.
+fn collect_event_fields(value: &Value, f: &mut impl FnMut(&str)) {
+    match value {
+        Value::Str(segments) => {
+            for s in segments {
+                if let StrSegment::Event(field) = s {
+                    f(field);
+                }
+            }
+        }
+        Value::EventInt(field) => f(field),
+        _ => {}
+    }
+}
+
+/// A literal part of an EventBridge `wildcard` filter.
+fn escape_wildcard(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('*', "\\*")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_ecr_images_name_their_repository() {
+        assert_eq!(
+            private_ecr_repository_arn("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:1.2"),
+            Some("arn:aws:ecr:eu-west-1:123456789012:repository/team/app".into())
+        );
+        assert_eq!(
+            private_ecr_repository_arn(
+                "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app@sha256:ab"
+            ),
+            Some("arn:aws-cn:ecr:cn-north-1:123456789012:repository/app".into())
+        );
+        assert_eq!(
+            private_ecr_repository_arn("public.ecr.aws/docker/library/alpine:3.20"),
+            None
+        );
+        assert_eq!(private_ecr_repository_arn("alpine"), None);
+        assert_eq!(private_ecr_repository_arn("localhost:5000/app"), None);
+    }
+
+    #[test]
+    fn wildcard_escapes() {
+        assert_eq!(escape_wildcard(r"a\b"), r"a\\b");
+    }
+}

@@ -1,0 +1,225 @@
+//! The state of a stack, as a value: what was deployed, with the inputs it was last applied
+//! with and the outputs AWS gave back. Reading and writing it (atomically, under a lock) is
+//! the job of `infrac-state`; this module is only the format and the pure operations on it.
+//!
+//! ```json
+//! {"version": 1, "lineage": "…", "serial": 3, "project": "thumbnailer", "stack": "dev",
+//!  "resources": [{"id": "media", "type": "aws:s3:Bucket", "physical_id": "…", "arn": "…",
+//!                 "status": "applied", "depends_on": [], "inputs": {…}, "outputs": {…}}]}
+//! ```
+
+use crate::diff::{Action, PlanStep};
+use crate::graph::ResourceType;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+
+/// The format this build writes. A state of a newer version is refused, never rewritten.
+pub const STATE_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Created or updated with `inputs`.
+    Applied,
+    /// A create was started and may not have finished: the next deploy looks the resource up
+    /// by its name and adopts it, or creates it.
+    PendingCreate,
+    /// A delete was started and may not have finished: the next deploy finishes it.
+    PendingDelete,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceState {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub ty: ResourceType,
+    pub physical_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    pub status: Status,
+    /// What it depended on when applied: deletes of resources no longer in the program run in
+    /// reverse of this order.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    pub inputs: Value,
+    #[serde(default)]
+    pub outputs: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub version: u32,
+    /// Made once when the state is first written; a state with another lineage is another
+    /// stack's history, never to be overwritten by this one's.
+    pub lineage: String,
+    /// Grows with every write.
+    pub serial: u64,
+    pub project: String,
+    pub stack: String,
+    pub resources: Vec<ResourceState>,
+}
+
+#[derive(Debug)]
+pub enum StateFormatError {
+    Json(serde_json::Error),
+    TooNew { version: u32 },
+}
+
+impl fmt::Display for StateFormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateFormatError::Json(err) => write!(f, "not a valid state file: {err}"),
+            StateFormatError::TooNew { version } => write!(
+                f,
+                "state format version {version} is newer than this infrac understands ({STATE_VERSION}); upgrade infrac"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StateFormatError {}
+
+impl State {
+    /// An empty state of a stack that has never been deployed.
+    pub fn empty(project: &str, stack: &str, lineage: &str) -> State {
+        State {
+            version: STATE_VERSION,
+            lineage: lineage.to_string(),
+            serial: 0,
+            project: project.to_string(),
+            stack: stack.to_string(),
+            resources: Vec::new(),
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<State, StateFormatError> {
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            version: u32,
+        }
+        let version: VersionOnly = serde_json::from_str(text).map_err(StateFormatError::Json)?;
+        if version.version > STATE_VERSION {
+            return Err(StateFormatError::TooNew {
+                version: version.version,
+            });
+        }
+        serde_json::from_str(text).map_err(StateFormatError::Json)
+    }
+
+    /// Pretty JSON with a final newline, resources sorted by id, so that two writes of the
+    /// same state are the same bytes and a diff of two states is readable.
+    pub fn to_json(&self) -> String {
+        let mut sorted = self.clone();
+        sorted.resources.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut text = serde_json::to_string_pretty(&sorted).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    pub fn get(&self, id: &str) -> Option<&ResourceState> {
+        self.resources.iter().find(|r| r.id == id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    /// Records a step that finished: a create, update or replace stores its inputs and the
+    /// outputs AWS returned; a delete removes the entry.
+    pub fn record(&mut self, step: &PlanStep, outputs: Value) {
+        let position = self.resources.iter().position(|r| r.id == step.id);
+        if step.action == Action::Delete {
+            if let Some(i) = position {
+                self.resources.remove(i);
+            }
+            return;
+        }
+        let arn = outputs.get("arn").and_then(Value::as_str).map(String::from);
+        let entry = ResourceState {
+            id: step.id.clone(),
+            ty: step.ty,
+            physical_id: step.name.clone(),
+            arn,
+            status: Status::Applied,
+            depends_on: step.depends_on.clone(),
+            inputs: step.properties.as_ref().clone(),
+            outputs,
+        };
+        match position {
+            Some(i) => self.resources[i] = entry,
+            None => self.resources.push(entry),
+        }
+    }
+
+    /// Marks a step as started (pending) before the call that creates or deletes something,
+    /// so a crash between the call and the record leaves a trace the next run can act on.
+    pub fn mark_pending(&mut self, step: &PlanStep) {
+        let status = if step.action == Action::Delete {
+            Status::PendingDelete
+        } else {
+            Status::PendingCreate
+        };
+        if let Some(entry) = self.resources.iter_mut().find(|r| r.id == step.id) {
+            if step.action == Action::Delete || step.action == Action::Replace {
+                entry.status = status;
+            }
+            return;
+        }
+        self.resources.push(ResourceState {
+            id: step.id.clone(),
+            ty: step.ty,
+            physical_id: step.name.clone(),
+            arn: None,
+            status,
+            depends_on: step.depends_on.clone(),
+            inputs: step.properties.as_ref().clone(),
+            outputs: Value::Object(serde_json::Map::new()),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> State {
+        let mut s = State::empty("thumbnailer", "dev", "0123");
+        s.serial = 2;
+        s.resources.push(ResourceState {
+            id: "media".into(),
+            ty: ResourceType::S3Bucket,
+            physical_id: "thumbnailer-dev-media-1".into(),
+            arn: Some("arn:aws:s3:::thumbnailer-dev-media-1".into()),
+            status: Status::Applied,
+            depends_on: vec![],
+            inputs: json!({"name": "thumbnailer-dev-media-1"}),
+            outputs: json!({"arn": "arn:aws:s3:::thumbnailer-dev-media-1"}),
+        });
+        s
+    }
+
+    #[test]
+    fn round_trips() {
+        let s = sample();
+        let text = s.to_json();
+        assert!(text.contains("\"type\": \"aws:s3:Bucket\""), "{text}");
+        assert!(text.contains("\"status\": \"applied\""), "{text}");
+        assert_eq!(State::parse(&text).expect("parses"), s);
+    }
+
+    #[test]
+    fn refuses_newer_versions_and_garbage() {
+        let text = sample()
+            .to_json()
+            .replace("\"version\": 1", "\"version\": 99");
+        assert!(matches!(
+            State::parse(&text),
+            Err(StateFormatError::TooNew { version: 99 })
+        ));
+        assert!(State::parse("{").is_err());
+        let unknown_type = sample().to_json().replace("aws:s3:Bucket", "aws:s3:Nope");
+        assert!(State::parse(&unknown_type).is_err());
+    }
+}
