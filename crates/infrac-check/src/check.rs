@@ -1340,6 +1340,7 @@ impl<'p> Checker<'p> {
             source_kind,
             event: event.name,
             pattern_text: t.pattern.as_ref().and_then(StrLit::as_plain),
+            args_span: t.args_span,
             pattern,
             target_kind: t.target_kind,
             target: t.target.text.clone(),
@@ -1577,8 +1578,7 @@ impl<'p> Checker<'p> {
                     .pattern_text
                     .as_deref()
                     .map_or("every key".to_string(), |p| format!("\"{p}\""));
-                found.push(
-                    Diagnostic::new(
+                let mut d = Diagnostic::new(
                         Code::E0306,
                         t.file,
                         t.span,
@@ -1594,8 +1594,11 @@ impl<'p> Checker<'p> {
                     .with_help(format!(
                         "narrow the `writes` to keys the trigger does not match, such as `writes {}(\"out/*\")`, or narrow the trigger's pattern",
                         t.source
-                    )),
-                );
+                    ));
+                if let Some(fix) = narrowing_fix(t, write, &trigger_keys, target.file) {
+                    d.fixes.push(fix);
+                }
+                found.push(d);
                 break;
             }
         }
@@ -1633,6 +1636,75 @@ impl<'p> Checker<'p> {
         }
         self.diagnostics.extend(found);
     }
+}
+
+/// The fix for a trigger loop: narrow the `writes` to a folder the trigger does not match
+/// (keeping what the `writes` says about the end of the key); when the trigger matches keys in
+/// every folder, narrow the trigger to `uploads/` as well.
+fn narrowing_fix(
+    t: &TriggerModel,
+    write: &AccessModel,
+    trigger_keys: &KeyPattern,
+    write_file: FileId,
+) -> Option<infrac_syntax::Fix> {
+    let suffix = match &write.pattern {
+        Some(KeyPattern::PrefixSuffix { suffix, .. }) => suffix.clone(),
+        _ => String::new(),
+    };
+    let writes =
+        |pattern: &KeyPattern| format!("writes {}(\"{}\")", write.bucket, pattern.iam_key());
+    for folder in ["out/", "processed/", "results/"] {
+        let candidate = KeyPattern::PrefixSuffix {
+            prefix: folder.to_string(),
+            suffix: suffix.clone(),
+        };
+        if !trigger_keys.intersects(&candidate) {
+            let replacement = writes(&candidate);
+            return Some(infrac_syntax::Fix {
+                title: format!("Narrow to `{replacement}`"),
+                edits: vec![infrac_syntax::TextEdit {
+                    file: write_file,
+                    span: write.span,
+                    replacement,
+                }],
+            });
+        }
+    }
+    let KeyPattern::PrefixSuffix {
+        suffix: trigger_suffix,
+        ..
+    } = trigger_keys
+    else {
+        return None;
+    };
+    let trigger = KeyPattern::PrefixSuffix {
+        prefix: "uploads/".to_string(),
+        suffix: trigger_suffix.clone(),
+    };
+    let written = KeyPattern::PrefixSuffix {
+        prefix: "out/".to_string(),
+        suffix,
+    };
+    if trigger.intersects(&written) {
+        return None;
+    }
+    let trigger_args = format!("(\"{}\")", trigger.iam_key());
+    let replacement = writes(&written);
+    Some(infrac_syntax::Fix {
+        title: format!("Trigger on `{}` and `{replacement}`", trigger.iam_key()),
+        edits: vec![
+            infrac_syntax::TextEdit {
+                file: t.file,
+                span: t.args_span,
+                replacement: trigger_args,
+            },
+            infrac_syntax::TextEdit {
+                file: write_file,
+                span: write.span,
+                replacement,
+            },
+        ],
+    })
 }
 
 /// A key that two intersecting patterns both match, to make a message concrete.

@@ -221,6 +221,8 @@ pub struct TriggerModel {
     /// The pattern as written (`".mp4"`), for ids and display.
     pub pattern_text: Option<String>,
     pub pattern: Option<KeyPattern>,
+    /// The parentheses after the event and what is between them.
+    pub args_span: Span,
     pub target_kind: TargetKind,
     pub target: String,
     /// Environment added to a task's run (task triggers only).
