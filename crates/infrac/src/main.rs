@@ -55,6 +55,18 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Show the AWS resources the program needs and what a deploy of the stack would change.
+    ///
+    /// `+` create, `~` update, `-/+` replace, `-` delete, grouped under the declaration that
+    /// causes each. A stack never deployed needs no AWS access. With `--detailed-exitcode`:
+    /// 0 no changes, 2 changes, 1 error; otherwise 0, or 1 on error.
+    Plan(cmd::plan::PlanArgs),
+    /// Draw the program: its declarations and triggers, or with `--resources` every planned
+    /// AWS resource and its dependencies.
+    Graph(cmd::graph::GraphArgs),
+    /// Look at a stack's state (`list`, `show ID`), or clear a stale lock (`unlock`).
+    #[command(subcommand)]
+    State(cmd::state::StateCommand),
     /// Print a shell completion script: `infrac completions bash > /etc/bash_completion.d/infrac`.
     Completions {
         #[arg(value_enum)]
@@ -73,6 +85,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { path, format } => cmd::check::run(&path, format == Format::Json),
         Command::Fmt { path, check } => cmd::fmt::run(&path, check),
+        Command::Plan(args) => cmd::plan::run(&args),
+        Command::Graph(args) => cmd::graph::run(&args),
+        Command::State(command) => cmd::state::run(&command),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "infrac", &mut std::io::stdout());
             ExitCode::SUCCESS

@@ -2,6 +2,9 @@
 
 pub mod check;
 pub mod fmt;
+pub mod graph;
+pub mod plan;
+pub mod state;
 
 use std::io::IsTerminal;
 

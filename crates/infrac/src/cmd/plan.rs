@@ -1,0 +1,145 @@
+//! `infrac plan`: check the program, lower it to AWS resources, compare them with the stack's
+//! state, and show what a deploy would do.
+
+use super::state::open_backend;
+use super::use_color;
+use infrac_check::render::render_terminal;
+use infrac_check::{check_project, load_project, Checked, DiskFileSystem, Project};
+use infrac_plan::names::validate_stack;
+use infrac_plan::render::{render_human, render_json};
+use infrac_plan::{diff, lower_program, LowerProblem, ResourceGraph, State};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Human,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PlanArgs {
+    /// A project directory, or a `.infra` file (its directory is the project).
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The stack: one deployed copy of the project, with its own AWS names and state.
+    #[arg(long, default_value = "dev")]
+    pub stack: String,
+    /// `human` for people (colour on a terminal, unless NO_COLOR is set); `json` for tools:
+    /// one object, as docs/plan.md describes.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Exit 0 when there is nothing to change, 2 when there is, and 1 on any error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Read the resources in state back from AWS before comparing. `--refresh=false` plans
+    /// against the state as last recorded.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub refresh: bool,
+}
+
+/// Exit code of `--detailed-exitcode` when the plan has changes.
+const EXIT_CHANGES: u8 = 2;
+
+pub fn run(args: &PlanArgs) -> ExitCode {
+    let fs = DiskFileSystem;
+    if let Err(message) = validate_stack(&args.stack) {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
+    }
+    let Some((project, checked)) = load_and_check(&args.path) else {
+        return ExitCode::FAILURE;
+    };
+    let lowered = lower_program(&project, &checked.model, &fs, &args.stack);
+    if !lowered.problems.is_empty() {
+        report_problems(&project, &lowered.problems);
+        return ExitCode::FAILURE;
+    }
+    let state = match load_state(&project, &lowered.graph, &args.stack) {
+        Ok(state) => state,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.refresh && !state.is_empty() {
+        eprintln!(
+            "note: compared with the state as last recorded: reading resources back from AWS (refresh) comes with the AWS provider, which this build does not have; `--refresh=false` says so and silences this"
+        );
+    }
+    let plan = diff(&lowered.graph, &state);
+    let text = match args.format {
+        PlanFormat::Human => render_human(&plan, use_color(&std::io::stdout())),
+        PlanFormat::Json => render_json(&plan, false),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if stdout.write_all(text.as_bytes()).is_err() {
+        return ExitCode::FAILURE;
+    }
+    if args.detailed_exitcode && !plan.is_empty() {
+        ExitCode::from(EXIT_CHANGES)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Loads and checks the project, printing its diagnostics to stderr. `None` when it cannot be
+/// loaded or has errors (a program with errors is never planned).
+pub fn load_and_check(path: &Path) -> Option<(Project, Checked)> {
+    let fs = DiskFileSystem;
+    let project = match load_project(&fs, path) {
+        Ok(project) => project,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return None;
+        }
+    };
+    let checked = check_project(&project, &fs);
+    if !checked.diagnostics.is_empty() {
+        let stderr = std::io::stderr();
+        let text = render_terminal(&checked.diagnostics, &project, use_color(&stderr));
+        let _ = stderr.lock().write_all(text.as_bytes());
+    }
+    if checked.has_errors() {
+        let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+        eprintln!(
+            "error: {} has {errors} error{}; fix {} first (`infrac check` shows the same)",
+            project.settings.name,
+            if errors == 1 { "" } else { "s" },
+            if errors == 1 { "it" } else { "them" }
+        );
+        return None;
+    }
+    Some((project, checked))
+}
+
+pub fn report_problems(project: &Project, problems: &[LowerProblem]) {
+    for problem in problems {
+        let file = project.file(problem.file);
+        let at = file.line_index.line_col(&file.text, problem.span.start);
+        eprintln!(
+            "error: {}:{}:{}: {}",
+            file.path.display(),
+            at.line,
+            at.column,
+            problem.message
+        );
+    }
+}
+
+/// The stack's state, or an empty one for a stack never deployed (which needs no AWS access).
+fn load_state(project: &Project, graph: &ResourceGraph, stack: &str) -> Result<State, String> {
+    let backend = open_backend(project)?;
+    match backend.load(stack).map_err(|e| e.to_string())? {
+        Some(state) if state.stack != stack || state.project != graph.project => Err(format!(
+            "{} holds the state of stack {} of {}, not of stack {stack} of {}",
+            backend.location(stack),
+            state.stack,
+            state.project,
+            graph.project
+        )),
+        Some(state) => Ok(state),
+        None => Ok(State::empty(&graph.project, stack, "")),
+    }
+}

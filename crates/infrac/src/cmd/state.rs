@@ -1,0 +1,153 @@
+//! `infrac state list|show|unlock`: look at a stack's state, or clear a lock a crashed run
+//! left behind. Also the one place the CLI picks a state backend from `infra.toml`.
+
+use infrac_check::project::StateBackend as BackendSetting;
+use infrac_check::{load_project, DiskFileSystem, Project};
+use infrac_plan::names::validate_stack;
+use infrac_plan::state::Status;
+use infrac_state::{LocalBackend, StateBackend};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum StateCommand {
+    /// List the resources in a stack's state: id, type, physical name, and status when a run
+    /// left it pending.
+    List {
+        /// A project directory, or a `.infra` file (its directory is the project).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The stack whose state to read.
+        #[arg(long, default_value = "dev")]
+        stack: String,
+    },
+    /// Show one resource of a stack's state as JSON: the inputs it was last applied with and
+    /// the outputs AWS gave back.
+    Show {
+        /// The resource's id, as `infrac state list` prints it (`media`, `ffmpeg/task-role`).
+        id: String,
+        /// A project directory, or a `.infra` file (its directory is the project).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, default_value = "dev")]
+        stack: String,
+    },
+    /// Clear a stack's lock left by a run that is gone (it says who held it).
+    ///
+    /// A lock held by a process still running on this machine is kept unless `--force`.
+    Unlock {
+        /// A project directory, or a `.infra` file (its directory is the project).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, default_value = "dev")]
+        stack: String,
+        /// Clear it even when its holder still runs here.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// The backend `infra.toml` names for the project. The S3 backend needs the AWS provider,
+/// which this build does not have yet: that is an error, never a silent fallback to local.
+pub fn open_backend(project: &Project) -> Result<Box<dyn StateBackend>, String> {
+    match &project.settings.state_backend {
+        BackendSetting::Local => Ok(Box::new(LocalBackend::for_project(&project.root))),
+        BackendSetting::S3 { bucket, prefix } => Err(format!(
+            "infra.toml keeps state in s3://{bucket}/{prefix}, and this build of infrac cannot reach S3 yet (it comes with the AWS provider); use `backend = \"local\"` for now"
+        )),
+    }
+}
+
+/// Loads the project only for its settings and root; its program is not checked.
+fn open(path: &std::path::Path, stack: &str) -> Result<(Project, Box<dyn StateBackend>), String> {
+    validate_stack(stack)?;
+    let project = load_project(&DiskFileSystem, path).map_err(|e| e.to_string())?;
+    let backend = open_backend(&project)?;
+    Ok((project, backend))
+}
+
+pub fn run(command: &StateCommand) -> ExitCode {
+    let result = match command {
+        StateCommand::List { path, stack } => list(path, stack),
+        StateCommand::Show { id, path, stack } => show(id, path, stack),
+        StateCommand::Unlock { path, stack, force } => unlock(path, stack, *force),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn list(path: &std::path::Path, stack: &str) -> Result<ExitCode, String> {
+    let (_, backend) = open(path, stack)?;
+    let Some(state) = backend.load(stack).map_err(|e| e.to_string())? else {
+        eprintln!(
+            "stack {stack} has no state ({}): it was never deployed",
+            backend.location(stack)
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut resources: Vec<_> = state.resources.iter().collect();
+    resources.sort_by(|a, b| a.id.cmp(&b.id));
+    let id_width = resources.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let type_width = resources
+        .iter()
+        .map(|r| r.ty.as_str().len())
+        .max()
+        .unwrap_or(0);
+    for r in &resources {
+        let status = match r.status {
+            Status::Applied => "",
+            Status::PendingCreate => "  (pending create)",
+            Status::PendingDelete => "  (pending delete)",
+        };
+        println!(
+            "{:<id_width$}  {:<type_width$}  {}{status}",
+            r.id,
+            r.ty.as_str(),
+            r.physical_id
+        );
+    }
+    eprintln!(
+        "{} resource{} in stack {stack} (serial {}, {})",
+        resources.len(),
+        if resources.len() == 1 { "" } else { "s" },
+        state.serial,
+        backend.location(stack)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(id: &str, path: &std::path::Path, stack: &str) -> Result<ExitCode, String> {
+    let (_, backend) = open(path, stack)?;
+    let state = backend
+        .load(stack)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("stack {stack} has no state: it was never deployed"))?;
+    let resource = state.get(id).ok_or_else(|| {
+        format!("no resource `{id}` in the state of stack {stack} (`infrac state list` shows them)")
+    })?;
+    let text = serde_json::to_string_pretty(resource).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn unlock(path: &std::path::Path, stack: &str, force: bool) -> Result<ExitCode, String> {
+    let (_, backend) = open(path, stack)?;
+    let holder = backend.lock_holder(stack).map_err(|e| e.to_string())?;
+    if let Some(holder) = &holder {
+        if holder.holder_alive() == Some(true) && !force {
+            return Err(format!(
+                "stack {stack} is locked by {holder}, which is still running on this machine; stop it first, or use --force if you are sure"
+            ));
+        }
+    }
+    match backend.unlock(stack).map_err(|e| e.to_string())? {
+        Some(holder) => eprintln!("unlocked stack {stack} (it was locked by {holder})"),
+        None => eprintln!("stack {stack} was not locked"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
