@@ -719,7 +719,8 @@ impl Lowering<'_> {
         props["container_definitions"] = Json::Array(vec![container]);
         // Fargate gives 20 GiB unless asked; AWS accepts an explicit size only from 21 GiB.
         if let Some((Value::Size(mb), _)) = r.attrs.get("storage") {
-            props["ephemeral_storage"] = json!({"size_in_gib": mb / 1024});
+            // Whole GiB, never less than asked.
+            props["ephemeral_storage"] = json!({"size_in_gib": mb.div_ceil(1024)});
         }
         self.add(Node::new(
             &def_id,

@@ -152,30 +152,35 @@ impl State {
         }
     }
 
-    /// Marks a step as started (pending) before the call that creates or deletes something,
-    /// so a crash between the call and the record leaves a trace the next run can act on.
+    /// Marks a step as started, before the call that creates or deletes something, so that a
+    /// crash between the call and [`State::record`] leaves a trace the next run acts on (the
+    /// diff plans a pending entry again; the engine adopts by name or finishes the delete).
+    /// A create adds a pending-create entry; a delete, and a replace (whose old resource is
+    /// about to go), mark the entry pending-delete; an update changes nothing.
     pub fn mark_pending(&mut self, step: &PlanStep) {
-        let status = if step.action == Action::Delete {
-            Status::PendingDelete
-        } else {
-            Status::PendingCreate
-        };
-        if let Some(entry) = self.resources.iter_mut().find(|r| r.id == step.id) {
-            if step.action == Action::Delete || step.action == Action::Replace {
-                entry.status = status;
+        match step.action {
+            Action::Update => {}
+            Action::Delete | Action::Replace => {
+                if let Some(entry) = self.resources.iter_mut().find(|r| r.id == step.id) {
+                    entry.status = Status::PendingDelete;
+                }
             }
-            return;
+            Action::Create => {
+                if self.resources.iter().any(|r| r.id == step.id) {
+                    return;
+                }
+                self.resources.push(ResourceState {
+                    id: step.id.clone(),
+                    ty: step.ty,
+                    physical_id: step.name.clone(),
+                    arn: None,
+                    status: Status::PendingCreate,
+                    depends_on: step.depends_on.clone(),
+                    inputs: step.properties.as_ref().clone(),
+                    outputs: Value::Object(serde_json::Map::new()),
+                });
+            }
         }
-        self.resources.push(ResourceState {
-            id: step.id.clone(),
-            ty: step.ty,
-            physical_id: step.name.clone(),
-            arn: None,
-            status,
-            depends_on: step.depends_on.clone(),
-            inputs: step.properties.as_ref().clone(),
-            outputs: Value::Object(serde_json::Map::new()),
-        });
     }
 }
 
@@ -207,6 +212,38 @@ mod tests {
         assert!(text.contains("\"type\": \"aws:s3:Bucket\""), "{text}");
         assert!(text.contains("\"status\": \"applied\""), "{text}");
         assert_eq!(State::parse(&text).expect("parses"), s);
+    }
+
+    fn step(action: Action) -> PlanStep {
+        PlanStep {
+            action,
+            id: "media".into(),
+            ty: ResourceType::S3Bucket,
+            name: "b".into(),
+            depends_on: vec![],
+            origin: None,
+            properties: std::sync::Arc::new(json!({"name": "b"})),
+            changes: vec![],
+            declaration: "media".into(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn steps_are_pending_until_recorded() {
+        let mut s = State::empty("p", "dev", "l");
+        s.mark_pending(&step(Action::Create));
+        assert_eq!(s.resources[0].status, Status::PendingCreate);
+        s.record(&step(Action::Create), json!({"arn": "arn:aws:s3:::b"}));
+        assert_eq!(s.resources.len(), 1);
+        assert_eq!(s.resources[0].status, Status::Applied);
+        assert_eq!(s.resources[0].arn.as_deref(), Some("arn:aws:s3:::b"));
+        s.mark_pending(&step(Action::Update));
+        assert_eq!(s.resources[0].status, Status::Applied);
+        s.mark_pending(&step(Action::Delete));
+        assert_eq!(s.resources[0].status, Status::PendingDelete);
+        s.record(&step(Action::Delete), json!({}));
+        assert!(s.is_empty());
     }
 
     #[test]
