@@ -79,14 +79,28 @@ pub fn lower_program(
             })
             .collect(),
     };
-    for trigger in &model.triggers {
+    // A program with errors (the language server lowers those too) may hold triggers whose
+    // source or target is missing or of another kind: they are left out, not guessed at.
+    let triggers: Vec<&TriggerModel> = model
+        .triggers
+        .iter()
+        .filter(|t| lowering.trigger_resolves(t))
+        .collect();
+    for trigger in &triggers {
         lowering
             .triggers_by_source
             .entry(trigger.source.as_str())
             .or_default()
             .push(trigger);
     }
-    for resource in &model.resources {
+    // A name declared twice is an error the checker reports; the first declaration stands.
+    let mut seen = std::collections::HashSet::new();
+    let resources: Vec<&ResourceModel> = model
+        .resources
+        .iter()
+        .filter(|r| seen.insert(r.name.as_str()))
+        .collect();
+    for &resource in &resources {
         match resource.kind {
             ResourceKind::Bucket => lowering.bucket(resource),
             ResourceKind::Function => lowering.function(resource),
@@ -94,10 +108,10 @@ pub fn lower_program(
             ResourceKind::Schedule => lowering.schedule(resource),
         }
     }
-    for trigger in &model.triggers {
+    for trigger in triggers {
         lowering.trigger(trigger);
     }
-    for resource in &model.resources {
+    for &resource in &resources {
         if resource.kind == ResourceKind::Bucket {
             lowering.bucket_notifications(resource);
         }
@@ -278,6 +292,20 @@ impl Lowering<'_> {
         r.attrs.get(name).map_or(r.name_span, |(_, span)| *span)
     }
 
+    /// Whether a trigger's source and target are declared with the kinds it names.
+    fn trigger_resolves(&self, t: &TriggerModel) -> bool {
+        let source_ok = matches!(t.source_kind, ResourceKind::Bucket | ResourceKind::Schedule)
+            && self
+                .resources
+                .get(t.source.as_str())
+                .is_some_and(|r| r.kind == t.source_kind);
+        let target_ok = self
+            .resources
+            .get(t.target.as_str())
+            .is_some_and(|r| r.kind == t.target_kind.resource_kind());
+        source_ok && target_ok
+    }
+
     /// A bucket's physical name.
     fn bucket_name(&self, declaration: &str) -> String {
         self.bucket_names
@@ -451,7 +479,12 @@ impl Lowering<'_> {
     // ---- functions -----------------------------------------------------------------------
 
     fn access_policy(&self, r: &ResourceModel, policy: &mut PolicyBuilder) {
-        for access in &r.access {
+        let buckets = r.access.iter().filter(|a| {
+            self.resources
+                .get(a.bucket.as_str())
+                .is_some_and(|b| b.kind == ResourceKind::Bucket)
+        });
+        for access in buckets {
             grant_access(policy, access, &self.bucket_name(&access.bucket));
         }
     }

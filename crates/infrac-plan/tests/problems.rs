@@ -63,3 +63,62 @@ fn a_code_folder_that_vanished_is_reported_at_its_attribute() {
     // The graph is still whole, so the language server can show it.
     assert!(lowered.graph.contains("f"));
 }
+
+/// The language server lowers programs with errors too: every fixture of the checker, each a
+/// program with one kind of mistake, lowers without a panic, and a graph that refers only to
+/// nodes it has.
+#[test]
+fn programs_with_errors_lower_without_panics() {
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../infrac-check/tests/fixtures");
+    let Ok(entries) = std::fs::read_dir(&fixtures) else {
+        return;
+    };
+    let mut count = 0;
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "infra") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let text = infrac_check::annotate::strip_annotations(&text);
+        let project = support::project_from_texts(&[("main.infra", &text)], None);
+        let checked = check_project(&project, &support::FakeFolders);
+        let lowered = lower_program(&project, &checked.model, &support::FakeFolders, "dev");
+        assert!(
+            lowered.graph.dangling().is_empty(),
+            "{}: {:?}",
+            path.display(),
+            lowered.graph.dangling()
+        );
+        let bugs: Vec<_> = lowered
+            .problems
+            .iter()
+            .filter(|p| p.message.contains("bug"))
+            .collect();
+        assert!(bugs.is_empty(), "{}: {bugs:?}", path.display());
+        count += 1;
+    }
+    assert!(count > 10, "fixtures found: {count}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Half-typed programs (the thumbnailer with any slice cut out) lower without a panic.
+    #[test]
+    fn cut_programs_lower_without_panics(start in 0usize..800, len in 0usize..120) {
+        let text = std::fs::read_to_string(support::examples_dir().join("thumbnailer/main.infra"))
+            .expect("example");
+        let start = start.min(text.len());
+        let end = (start + len).min(text.len());
+        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            return Ok(());
+        }
+        let cut = format!("{}{}", &text[..start], &text[end..]);
+        let project = support::project_from_texts(&[("main.infra", &cut)], None);
+        let checked = check_project(&project, &support::FakeFolders);
+        let lowered = lower_program(&project, &checked.model, &support::FakeFolders, "dev");
+        proptest::prop_assert!(lowered.graph.dangling().is_empty(), "{:?}", lowered.graph.dangling());
+    }
+}
