@@ -67,6 +67,11 @@ enum Command {
     /// Look at a stack's state (`list`, `show ID`), or clear a stale lock (`unlock`).
     #[command(subcommand)]
     State(cmd::state::StateCommand),
+    /// Run the language server (LSP over stdin and stdout) for editors.
+    ///
+    /// Editors start it themselves: VS Code through the infrac extension, Neovim through
+    /// `require("infrac").setup()`, others with `infrac lsp` as the server command.
+    Lsp,
     /// Print a shell completion script: `infrac completions bash > /etc/bash_completion.d/infrac`.
     Completions {
         #[arg(value_enum)]
@@ -88,6 +93,13 @@ fn main() -> ExitCode {
         Command::Plan(args) => cmd::plan::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
         Command::State(command) => cmd::state::run(&command),
+        Command::Lsp => match infrac_lsp::run_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: the language server could not start: {err}");
+                ExitCode::from(cmd::EXIT_CANNOT_RUN)
+            }
+        },
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "infrac", &mut std::io::stdout());
             ExitCode::SUCCESS

@@ -1,0 +1,276 @@
+//! What the server knows between requests: the open documents (ropey, edited in place), and per
+//! project a generation counter and the last analysis. Open buffers take precedence over disk
+//! through [`OverlayFs`], so the compiler sees what the user sees.
+
+use infrac_check::project::{build_project, load_project, DiskFileSystem, FileSystem, LoadError};
+use infrac_ide::Analysis;
+use infrac_plan::state::State;
+use ropey::Rope;
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent, Uri};
+
+pub struct Document {
+    pub uri: Uri,
+    pub rope: Rope,
+    pub version: i32,
+}
+
+/// The state of one project (a directory).
+#[derive(Default)]
+pub struct ProjectState {
+    /// Grows with every change to a file of the project.
+    pub generation: u64,
+    /// The newest analysis and the generation it was made from.
+    pub analysis: Option<(u64, Arc<Analysis>)>,
+    /// Files that were last sent diagnostics (so that fixed files get an empty list).
+    pub published: HashSet<PathBuf>,
+}
+
+#[derive(Default)]
+pub struct Workspace {
+    pub documents: HashMap<PathBuf, Document>,
+    pub projects: HashMap<PathBuf, ProjectState>,
+}
+
+/// The project a file belongs to: its directory.
+pub fn project_root(path: &Path) -> PathBuf {
+    path.parent()
+        .map_or_else(|| path.to_path_buf(), Path::to_path_buf)
+}
+
+impl Workspace {
+    pub fn open(&mut self, path: &Path, uri: Uri, text: &str, version: i32) -> PathBuf {
+        self.documents.insert(
+            path.to_path_buf(),
+            Document {
+                uri,
+                rope: Rope::from_str(text),
+                version,
+            },
+        );
+        self.touch(path)
+    }
+
+    /// Applies changes in order; `false` when the version is not newer than the one held (a
+    /// stale change, ignored) or the document is not open.
+    pub fn change(
+        &mut self,
+        path: &Path,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+    ) -> bool {
+        let Some(doc) = self.documents.get_mut(path) else {
+            return false;
+        };
+        if version <= doc.version {
+            return false;
+        }
+        for change in changes {
+            match change.range {
+                None => doc.rope = Rope::from_str(&change.text),
+                Some(range) => {
+                    let start = char_index(&doc.rope, range.start);
+                    let end = char_index(&doc.rope, range.end).max(start);
+                    doc.rope.remove(start..end);
+                    doc.rope.insert(start, &change.text);
+                }
+            }
+        }
+        doc.version = version;
+        self.touch(path);
+        true
+    }
+
+    pub fn close(&mut self, path: &Path) {
+        self.documents.remove(path);
+        self.touch(path);
+    }
+
+    /// Marks the project of `path` changed; returns its root.
+    pub fn touch(&mut self, path: &Path) -> PathBuf {
+        let root = project_root(path);
+        self.projects.entry(root.clone()).or_default().generation += 1;
+        root
+    }
+
+    pub fn generation(&self, root: &Path) -> u64 {
+        self.projects.get(root).map_or(0, |p| p.generation)
+    }
+
+    /// The newest analysis of a project, if it is current.
+    pub fn current_analysis(&self, root: &Path) -> Option<Arc<Analysis>> {
+        let project = self.projects.get(root)?;
+        match &project.analysis {
+            Some((generation, analysis)) if *generation == project.generation => {
+                Some(analysis.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// What is needed to analyse a project away from the lock: the open documents in it.
+    pub fn snapshot(&self, root: &Path) -> Snapshot {
+        let overlay = self
+            .documents
+            .iter()
+            .filter(|(path, _)| project_root(path) == root)
+            .map(|(path, doc)| (path.clone(), doc.rope.to_string()))
+            .collect();
+        Snapshot {
+            root: root.to_path_buf(),
+            generation: self.generation(root),
+            fs: Arc::new(OverlayFs { overlay }),
+        }
+    }
+
+    /// Keeps an analysis if nothing changed since its snapshot; returns whether it was kept.
+    pub fn store(&mut self, root: &Path, generation: u64, analysis: Arc<Analysis>) -> bool {
+        let project = self.projects.entry(root.to_path_buf()).or_default();
+        if project.generation != generation {
+            return false;
+        }
+        project.analysis = Some((generation, analysis));
+        true
+    }
+}
+
+/// The char index of an LSP position (UTF-16 columns), clamped to the document.
+pub fn char_index(rope: &Rope, position: Position) -> usize {
+    let line = position.line as usize;
+    if line >= rope.len_lines() {
+        return rope.len_chars();
+    }
+    let line_start = rope.line_to_char(line);
+    let line_text = rope.line(line);
+    let mut units = 0usize;
+    for (i, c) in line_text.chars().enumerate() {
+        if units >= position.character as usize || c == '\n' || c == '\r' {
+            return line_start + i;
+        }
+        units += c.len_utf16();
+    }
+    line_start + line_text.len_chars()
+}
+
+pub struct Snapshot {
+    pub root: PathBuf,
+    pub generation: u64,
+    pub fs: Arc<OverlayFs>,
+}
+
+impl Snapshot {
+    /// Loads, parses and checks the project (run it off the async runtime). A project that
+    /// cannot be loaded (its folder is gone) is an empty analysis, so that waiting queries get
+    /// their empty answer, plus the reason.
+    pub fn analyse(&self) -> (Analysis, Option<LoadError>) {
+        let (project, error) = match load_project(self.fs.as_ref(), &self.root) {
+            Ok(project) => (project, None),
+            Err(err) => (
+                build_project(self.root.clone(), Vec::new(), None),
+                Some(err),
+            ),
+        };
+        let state = read_state(self.fs.as_ref(), &self.root, "dev");
+        let fs: Arc<dyn FileSystem + Send + Sync> = self.fs.clone();
+        (Analysis::new(project, fs).with_stack("dev", state), error)
+    }
+}
+
+/// The stack's state when it is kept locally (the S3 backend needs AWS, which hover does not
+/// call).
+fn read_state(fs: &dyn FileSystem, root: &Path, stack: &str) -> Option<State> {
+    let path = root
+        .join(".infra")
+        .join("state")
+        .join(format!("{stack}.json"));
+    let bytes = fs.read(&path).ok()?;
+    State::parse(std::str::from_utf8(&bytes).ok()?).ok()
+}
+
+/// The disk, with open documents in place of their files.
+pub struct OverlayFs {
+    overlay: HashMap<PathBuf, String>,
+}
+
+impl FileSystem for OverlayFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        match self.overlay.get(path) {
+            Some(text) => Ok(text.clone().into_bytes()),
+            None => DiskFileSystem.read(path),
+        }
+    }
+
+    fn list_dir(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
+        let mut out = DiskFileSystem.list_dir(dir).unwrap_or_default();
+        for path in self.overlay.keys() {
+            if path.parent() == Some(dir) && !out.contains(path) {
+                out.push(path.clone());
+            }
+        }
+        if out.is_empty() && !dir.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                dir.display().to_string(),
+            ));
+        }
+        Ok(out)
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        self.overlay.contains_key(path) || path.is_file()
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir() || self.overlay.keys().any(|p| p.parent() == Some(path))
+    }
+}
+
+/// A range covering a whole document, for full replacements.
+pub fn whole(rope: &Rope) -> Range {
+    let last = rope.len_lines().saturating_sub(1);
+    let last_len: usize = rope.line(last).chars().map(char::len_utf16).sum();
+    Range::new(
+        Position::new(0, 0),
+        Position::new(last as u32, last_len as u32),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_positions_count_surrogate_pairs() {
+        let rope = Rope::from_str("let a = \"😀x\"\nbucket b {}\n");
+        // `x` is after `let a = "` (9 units) and the emoji (2 units).
+        assert_eq!(rope.char(char_index(&rope, Position::new(0, 11))), 'x');
+        assert_eq!(char_index(&rope, Position::new(0, 999)), 12);
+        assert_eq!(char_index(&rope, Position::new(99, 0)), rope.len_chars());
+    }
+
+    #[test]
+    fn stale_changes_are_ignored() {
+        let mut ws = Workspace::default();
+        let path = PathBuf::from("/p/main.infra");
+        let uri = Uri::from_file_path(&path).expect("uri");
+        ws.open(&path, uri, "bucket a {}\n", 3);
+        let change = |text: &str| TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: text.to_string(),
+        };
+        assert!(!ws.change(&path, 3, vec![change("bucket b {}\n")]));
+        assert!(ws.change(&path, 4, vec![change("bucket c {}\n")]));
+        assert_eq!(ws.documents[&path].rope.to_string(), "bucket c {}\n");
+        let edit = TextDocumentContentChangeEvent {
+            range: Some(Range::new(Position::new(0, 7), Position::new(0, 8))),
+            range_length: None,
+            text: "media".to_string(),
+        };
+        assert!(ws.change(&path, 5, vec![edit]));
+        assert_eq!(ws.documents[&path].rope.to_string(), "bucket media {}\n");
+    }
+}
