@@ -78,7 +78,7 @@ impl Client {
             next_id: 0,
             notifications: rx,
             dir,
-            versions: Default::default(),
+            versions: std::collections::HashMap::default(),
         };
         let init = client
             .request("initialize", json!({"capabilities": {}}))
