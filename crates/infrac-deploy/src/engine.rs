@@ -1,0 +1,800 @@
+//! The engine: refresh a stack's state from the cloud, then carry out a plan's steps in
+//! dependency order, up to `parallelism` at a time, saving state after every step.
+//!
+//! Crash safety: before a call that creates or deletes something, the step is written to
+//! state as pending (`State::mark_pending`) and saved. A later run finds the pending entry:
+//! a pending create is looked up by its deterministic name and adopted (`Provider::read`,
+//! then `Provider::update` to apply every input) or created; a pending delete is finished.
+//! Updates need no mark: a crash leaves the old inputs in state, and the next plan updates
+//! again.
+
+use crate::provider::{ErrorKind, Observed, Provider, ProviderError, Resource};
+use crate::resolve::{lookups_in, Known};
+use infrac_plan::{Action, Plan, PlanStep, ResourceState, State, Status};
+use infrac_state::{StateBackend, StateError};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
+
+/// The default number of steps in flight at once.
+pub const DEFAULT_PARALLELISM: usize = 10;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Reading,
+    Creating,
+    /// Adopting what a crashed run created: found by name, then every input applied.
+    Adopting,
+    Updating,
+    Deleting,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Reading => "reading",
+            Phase::Creating => "creating",
+            Phase::Adopting => "adopting",
+            Phase::Updating => "updating",
+            Phase::Deleting => "deleting",
+        }
+    }
+}
+
+/// What happened to one resource when refreshing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refreshed {
+    Unchanged,
+    /// These top-level inputs differ from what was applied.
+    Drifted(Vec<String>),
+    /// It no longer exists; it leaves the state (and is created again if still planned).
+    Gone,
+}
+
+/// Progress, as plain data. The CLI draws it; tests collect it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// A step waits for its dependencies.
+    Waiting { id: String, action: Action },
+    /// A call on a step's resource began.
+    Started {
+        id: String,
+        action: Action,
+        phase: Phase,
+    },
+    /// A step finished.
+    Done {
+        id: String,
+        action: Action,
+        elapsed: Duration,
+    },
+    Failed {
+        id: String,
+        action: Action,
+        message: String,
+    },
+    /// A resource in state was read back.
+    Refreshed { id: String, outcome: Refreshed },
+}
+
+pub type Progress = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// A progress sink that drops everything.
+pub fn no_progress() -> Progress {
+    Arc::new(|_| {})
+}
+
+#[derive(Clone)]
+pub struct Options {
+    /// At most this many steps in flight (at least 1).
+    pub parallelism: usize,
+    pub progress: Progress,
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("parallelism", &self.parallelism)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            parallelism: DEFAULT_PARALLELISM,
+            progress: no_progress(),
+        }
+    }
+}
+
+/// Why a run could not start, or had to stop as a whole.
+#[derive(Debug)]
+pub enum DeployError {
+    State(StateError),
+    /// A fact about the account could not be found.
+    Lookup(ProviderError),
+    /// A precondition of the steps is missing (nothing was changed).
+    Preflight(ProviderError),
+}
+
+impl fmt::Display for DeployError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeployError::State(err) => write!(f, "{err}"),
+            DeployError::Lookup(err) => {
+                write!(f, "could not look up a fact about the account: {err}")
+            }
+            DeployError::Preflight(err) => write!(f, "{err}; nothing was changed"),
+        }
+    }
+}
+
+impl std::error::Error for DeployError {}
+
+impl From<StateError> for DeployError {
+    fn from(err: StateError) -> Self {
+        DeployError::State(err)
+    }
+}
+
+/// A step that failed: which resource, what it was doing, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    pub id: String,
+    pub ty: infrac_plan::ResourceType,
+    pub action: Action,
+    pub phase: Phase,
+    pub message: String,
+    /// The provider's error, when the failure came from a call.
+    pub error: Option<ProviderError>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} ({}): {}",
+            self.phase.as_str(),
+            self.id,
+            self.ty,
+            self.message
+        )
+    }
+}
+
+/// What an apply did.
+#[derive(Clone, Debug)]
+pub struct ApplyReport {
+    /// Steps that finished, in the order they did.
+    pub done: Vec<(String, Action)>,
+    pub failed: Vec<Failure>,
+    /// Steps that never started (a step failed, or the state could not be saved).
+    pub left: Vec<(String, Action)>,
+    /// The state as saved last.
+    pub state: State,
+    /// Set when saving the state failed: the run stopped there.
+    pub state_error: Option<String>,
+}
+
+impl ApplyReport {
+    pub fn succeeded(&self) -> bool {
+        self.failed.is_empty() && self.left.is_empty() && self.state_error.is_none()
+    }
+}
+
+/// The engine for one stack.
+pub struct Engine<'b, P: Provider> {
+    provider: Arc<P>,
+    backend: &'b dyn StateBackend,
+    stack: String,
+    options: Options,
+}
+
+impl<P: Provider> fmt::Debug for Engine<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("stack", &self.stack)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The state of a stack and the serial it was stored with (`None`: never stored).
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub state: State,
+    pub stored_serial: Option<u64>,
+}
+
+/// One call the engine makes on a resource.
+enum Call {
+    Create(Resource),
+    /// Found by name after a crash: update it if it exists, create it if not.
+    Adopt(Resource),
+    Update(Resource, Resource),
+    Delete(Resource),
+}
+
+/// Where a step is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StepPhase {
+    Waiting,
+    /// Deleting, then done.
+    DeleteOnly,
+    /// Deleting the old resource, then creating the new one (a replace, or a create whose
+    /// entry a crashed replace left pending-delete).
+    DeleteThenCreate,
+    /// Creating, adopting or updating, then done.
+    Final,
+    Done,
+    Failed,
+}
+
+impl<'b, P: Provider> Engine<'b, P> {
+    pub fn new(
+        provider: Arc<P>,
+        backend: &'b dyn StateBackend,
+        stack: &str,
+        options: Options,
+    ) -> Self {
+        let mut options = options;
+        options.parallelism = options.parallelism.max(1);
+        Engine {
+            provider,
+            backend,
+            stack: stack.to_string(),
+            options,
+        }
+    }
+
+    pub fn provider(&self) -> &P {
+        &self.provider
+    }
+
+    fn emit(&self, event: &Event) {
+        (self.options.progress)(event);
+    }
+
+    /// The stack's state, or an empty one with a new lineage.
+    pub fn load(&self, project: &str) -> Result<Loaded, DeployError> {
+        match self.backend.load(&self.stack)? {
+            Some(state) => Ok(Loaded {
+                stored_serial: Some(state.serial),
+                state,
+            }),
+            None => Ok(Loaded {
+                state: State::empty(project, &self.stack, &infrac_state::new_lineage()),
+                stored_serial: None,
+            }),
+        }
+    }
+
+    /// Looks up every fact `values` use, once each.
+    pub async fn lookups<'v>(
+        &self,
+        values: impl IntoIterator<Item = &'v Value>,
+    ) -> Result<HashMap<String, Value>, DeployError> {
+        let mut names = BTreeSet::new();
+        for v in values {
+            lookups_in(v, &mut names);
+        }
+        let mut out = HashMap::new();
+        for name in names {
+            let value = self
+                .provider
+                .lookup(&name)
+                .await
+                .map_err(DeployError::Lookup)?;
+            out.insert(name, value);
+        }
+        Ok(out)
+    }
+
+    /// What references resolve against: the outputs in state, and the facts looked up.
+    pub fn known(state: &State, lookups: HashMap<String, Value>) -> Known {
+        Known {
+            outputs: state
+                .resources
+                .iter()
+                .filter(|r| r.status == Status::Applied)
+                .map(|r| (r.id.clone(), r.outputs.clone()))
+                .collect(),
+            lookups,
+        }
+    }
+
+    /// Reads every applied resource of `state` back (in parallel) and makes the state say
+    /// what is there: one gone leaves the state, one whose inputs drifted keeps the values
+    /// read, so the diff plans an update back (or a create). Pending entries are left to
+    /// the apply. Changes only the state in memory.
+    pub async fn refresh(
+        &self,
+        state: &mut State,
+    ) -> Result<Vec<(String, Refreshed)>, DeployError> {
+        let lookups = self
+            .lookups(state.resources.iter().map(|r| &r.inputs))
+            .await?;
+        let known = Self::known(state, lookups);
+        let mut reads: JoinSet<(usize, Resource, Result<Option<Observed>, ProviderError>)> =
+            JoinSet::new();
+        let mut queue: Vec<usize> = (0..state.resources.len())
+            .filter(|&i| state.resources[i].status == Status::Applied)
+            .rev()
+            .collect();
+        let mut results = Vec::new();
+        loop {
+            while reads.len() < self.options.parallelism {
+                let Some(i) = queue.pop() else { break };
+                let resource = resource_of_entry(&state.resources[i], &known);
+                let provider = Arc::clone(&self.provider);
+                reads.spawn(async move {
+                    let read = provider.read(&resource).await;
+                    (i, resource, read)
+                });
+            }
+            let Some(joined) = reads.join_next().await else {
+                break;
+            };
+            let (i, resource, read) = joined.map_err(|e| {
+                DeployError::Lookup(ProviderError::new(
+                    ErrorKind::Other,
+                    "refresh",
+                    format!("a read stopped unexpectedly: {e}"),
+                ))
+            })?;
+            let observed = read.map_err(|e| {
+                DeployError::Lookup(ProviderError {
+                    message: format!("reading {}: {}", resource.id, e.message),
+                    ..e
+                })
+            })?;
+            results.push((i, resource, observed));
+        }
+        results.sort_by_key(|r| r.0);
+        let mut outcomes = Vec::new();
+        let mut gone = Vec::new();
+        for (i, resource, observed) in results {
+            let entry = &mut state.resources[i];
+            let outcome = match observed {
+                None => {
+                    gone.push(i);
+                    Refreshed::Gone
+                }
+                Some(observed) => {
+                    if let (Value::Object(outputs), Value::Object(read)) =
+                        (&mut entry.outputs, &observed.outputs)
+                    {
+                        for (k, v) in read {
+                            outputs.insert(k.clone(), v.clone());
+                        }
+                    }
+                    if let Some(arn) = observed.outputs.get("arn").and_then(Value::as_str) {
+                        entry.arn = Some(arn.to_string());
+                    }
+                    let mut drifted = Vec::new();
+                    for (key, value) in observed.properties {
+                        if resource.properties.get(&key) != Some(&value) {
+                            if let Value::Object(inputs) = &mut entry.inputs {
+                                inputs.insert(key.clone(), value);
+                            }
+                            drifted.push(key);
+                        }
+                    }
+                    if drifted.is_empty() {
+                        Refreshed::Unchanged
+                    } else {
+                        Refreshed::Drifted(drifted)
+                    }
+                }
+            };
+            self.emit(&Event::Refreshed {
+                id: entry.id.clone(),
+                outcome: outcome.clone(),
+            });
+            outcomes.push((entry.id.clone(), outcome));
+        }
+        for i in gone.into_iter().rev() {
+            state.resources.remove(i);
+        }
+        Ok(outcomes)
+    }
+
+    /// Carries out `plan` on `loaded`: see the module's documentation. Returns what was done,
+    /// what failed and what is left; the state is saved after every step.
+    pub async fn apply(&self, loaded: Loaded, plan: &Plan) -> Result<ApplyReport, DeployError> {
+        let Loaded {
+            mut state,
+            mut stored_serial,
+        } = loaded;
+        if plan.steps.is_empty() {
+            return Ok(ApplyReport {
+                done: Vec::new(),
+                failed: Vec::new(),
+                left: Vec::new(),
+                state,
+                state_error: None,
+            });
+        }
+        let lookups = self
+            .lookups(
+                plan.steps
+                    .iter()
+                    .map(|s| s.properties.as_ref())
+                    .chain(state.resources.iter().map(|r| &r.inputs)),
+            )
+            .await?;
+        self.provider
+            .preflight(&plan.steps)
+            .await
+            .map_err(DeployError::Preflight)?;
+        let mut known = Self::known(&state, lookups);
+        let steps = &plan.steps;
+        let waits_for = wait_lists(steps);
+        let mut phase = vec![StepPhase::Waiting; steps.len()];
+        let mut started_at: Vec<Option<Instant>> = vec![None; steps.len()];
+        let mut report = ApplyReport {
+            done: Vec::new(),
+            failed: Vec::new(),
+            left: Vec::new(),
+            state: State::empty("", "", ""),
+            state_error: None,
+        };
+        for step in steps {
+            self.emit(&Event::Waiting {
+                id: step.id.clone(),
+                action: step.action,
+            });
+        }
+        let mut running: JoinSet<(usize, Phase, Result<Value, ProviderError>)> = JoinSet::new();
+        let mut stopping = false;
+        loop {
+            // Start what is ready, up to the parallelism.
+            while !stopping && running.len() < self.options.parallelism {
+                let ready = (0..steps.len()).find(|&i| {
+                    phase[i] == StepPhase::Waiting
+                        && waits_for[i].iter().all(|&j| phase[j] == StepPhase::Done)
+                });
+                let Some(i) = ready else { break };
+                let step = &steps[i];
+                started_at[i] = Some(Instant::now());
+                match Self::begin(step, &mut state, &known) {
+                    Ok(Begin::Nothing) => {
+                        phase[i] = StepPhase::Done;
+                        report.done.push((step.id.clone(), step.action));
+                        self.emit(&Event::Done {
+                            id: step.id.clone(),
+                            action: step.action,
+                            elapsed: Duration::ZERO,
+                        });
+                    }
+                    Ok(Begin::Call { call, next, save }) => {
+                        if save {
+                            if let Err(err) = self.save(&mut state, &mut stored_serial) {
+                                report.state_error = Some(err.to_string());
+                                stopping = true;
+                                break;
+                            }
+                        }
+                        phase[i] = next;
+                        self.spawn(&mut running, i, step, call);
+                    }
+                    Err(message) => {
+                        phase[i] = StepPhase::Failed;
+                        self.fail(&mut report, step, Phase::Creating, message, None);
+                        stopping = true;
+                    }
+                }
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            let Ok((i, call_phase, result)) = joined else {
+                // A provider call panicked: nothing to record; stop starting new work.
+                stopping = true;
+                continue;
+            };
+            let step = &steps[i];
+            let result = match result {
+                Err(err) if call_phase == Phase::Deleting && err.is_not_found() => Ok(Value::Null),
+                other => other,
+            };
+            match result {
+                Err(err) => {
+                    phase[i] = StepPhase::Failed;
+                    let message = err.to_string();
+                    self.fail(&mut report, step, call_phase, message, Some(err));
+                    stopping = true;
+                }
+                Ok(outputs) => match phase[i] {
+                    StepPhase::DeleteOnly => {
+                        state.record(&as_action(step, Action::Delete), Value::Null);
+                        known.outputs.remove(&step.id);
+                        self.finish(i, step, &mut phase, &mut report, &started_at);
+                        if let Err(err) = self.save(&mut state, &mut stored_serial) {
+                            report.state_error = Some(err.to_string());
+                            stopping = true;
+                        }
+                    }
+                    StepPhase::DeleteThenCreate => {
+                        // The old resource is gone: record that, then start the create.
+                        state.record(&as_action(step, Action::Delete), Value::Null);
+                        known.outputs.remove(&step.id);
+                        let create = as_action(step, Action::Create);
+                        state.mark_pending(&create);
+                        if let Err(err) = self.save(&mut state, &mut stored_serial) {
+                            report.state_error = Some(err.to_string());
+                            stopping = true;
+                            continue;
+                        }
+                        match desired(step, &known) {
+                            Ok(resource) => {
+                                phase[i] = StepPhase::Final;
+                                self.spawn(&mut running, i, step, Call::Create(resource));
+                            }
+                            Err(message) => {
+                                phase[i] = StepPhase::Failed;
+                                self.fail(&mut report, step, Phase::Creating, message, None);
+                                stopping = true;
+                            }
+                        }
+                    }
+                    _ => {
+                        let outputs = if outputs.is_object() {
+                            outputs
+                        } else {
+                            Value::Object(serde_json::Map::new())
+                        };
+                        known.outputs.insert(step.id.clone(), outputs.clone());
+                        state.record(step, outputs);
+                        self.finish(i, step, &mut phase, &mut report, &started_at);
+                        if let Err(err) = self.save(&mut state, &mut stored_serial) {
+                            report.state_error = Some(err.to_string());
+                            stopping = true;
+                        }
+                    }
+                },
+            }
+        }
+        for (i, step) in steps.iter().enumerate() {
+            if phase[i] == StepPhase::Waiting {
+                report.left.push((step.id.clone(), step.action));
+            }
+        }
+        report.state = state;
+        Ok(report)
+    }
+
+    fn finish(
+        &self,
+        i: usize,
+        step: &PlanStep,
+        phase: &mut [StepPhase],
+        report: &mut ApplyReport,
+        started_at: &[Option<Instant>],
+    ) {
+        phase[i] = StepPhase::Done;
+        report.done.push((step.id.clone(), step.action));
+        self.emit(&Event::Done {
+            id: step.id.clone(),
+            action: step.action,
+            elapsed: started_at[i].map_or(Duration::ZERO, |t| t.elapsed()),
+        });
+    }
+
+    fn fail(
+        &self,
+        report: &mut ApplyReport,
+        step: &PlanStep,
+        phase: Phase,
+        message: String,
+        error: Option<ProviderError>,
+    ) {
+        self.emit(&Event::Failed {
+            id: step.id.clone(),
+            action: step.action,
+            message: message.clone(),
+        });
+        report.failed.push(Failure {
+            id: step.id.clone(),
+            ty: step.ty,
+            action: step.action,
+            phase,
+            message,
+            error,
+        });
+    }
+
+    fn save(&self, state: &mut State, stored_serial: &mut Option<u64>) -> Result<(), StateError> {
+        state.serial += 1;
+        match self.backend.save(&self.stack, state, *stored_serial) {
+            Ok(()) => {
+                *stored_serial = Some(state.serial);
+                Ok(())
+            }
+            Err(err) => {
+                state.serial -= 1;
+                Err(err)
+            }
+        }
+    }
+
+    /// What to do first for a step, and the state change to save before it.
+    fn begin(step: &PlanStep, state: &mut State, known: &Known) -> Result<Begin, String> {
+        let entry = state.get(&step.id).cloned();
+        match step.action {
+            Action::Delete => {
+                let Some(entry) = entry else {
+                    return Ok(Begin::Nothing);
+                };
+                state.mark_pending(step);
+                Ok(Begin::Call {
+                    call: Call::Delete(resource_of_entry(&entry, known)),
+                    next: StepPhase::DeleteOnly,
+                    save: true,
+                })
+            }
+            Action::Replace => match entry {
+                Some(entry) => {
+                    state.mark_pending(step);
+                    Ok(Begin::Call {
+                        call: Call::Delete(resource_of_entry(&entry, known)),
+                        next: StepPhase::DeleteThenCreate,
+                        save: true,
+                    })
+                }
+                None => Self::begin(&as_action(step, Action::Create), state, known),
+            },
+            Action::Update => {
+                let new = desired(step, known)?;
+                match entry {
+                    Some(entry) if entry.status == Status::Applied => Ok(Begin::Call {
+                        call: Call::Update(new, resource_of_entry(&entry, known)),
+                        next: StepPhase::Final,
+                        save: false,
+                    }),
+                    _ => Self::begin(&as_action(step, Action::Create), state, known),
+                }
+            }
+            Action::Create => match entry.map(|e| (e.status, e)) {
+                Some((Status::PendingDelete, entry)) => Ok(Begin::Call {
+                    call: Call::Delete(resource_of_entry(&entry, known)),
+                    next: StepPhase::DeleteThenCreate,
+                    save: false,
+                }),
+                Some((Status::PendingCreate, _)) => Ok(Begin::Call {
+                    call: Call::Adopt(desired(step, known)?),
+                    next: StepPhase::Final,
+                    save: false,
+                }),
+                Some((Status::Applied, entry)) => Ok(Begin::Call {
+                    call: Call::Update(desired(step, known)?, resource_of_entry(&entry, known)),
+                    next: StepPhase::Final,
+                    save: false,
+                }),
+                None => {
+                    let new = desired(step, known)?;
+                    state.mark_pending(step);
+                    Ok(Begin::Call {
+                        call: Call::Create(new),
+                        next: StepPhase::Final,
+                        save: true,
+                    })
+                }
+            },
+        }
+    }
+
+    fn spawn(
+        &self,
+        running: &mut JoinSet<(usize, Phase, Result<Value, ProviderError>)>,
+        i: usize,
+        step: &PlanStep,
+        call: Call,
+    ) {
+        let provider = Arc::clone(&self.provider);
+        let phase = match &call {
+            Call::Create(_) => Phase::Creating,
+            Call::Adopt(_) => Phase::Adopting,
+            Call::Update(..) => Phase::Updating,
+            Call::Delete(_) => Phase::Deleting,
+        };
+        self.emit(&Event::Started {
+            id: step.id.clone(),
+            action: step.action,
+            phase,
+        });
+        running.spawn(async move {
+            let result = match call {
+                Call::Create(r) => provider.create(&r).await,
+                Call::Adopt(r) => match provider.read(&r).await {
+                    Ok(Some(_)) => provider.update(&r, None).await,
+                    Ok(None) => provider.create(&r).await,
+                    Err(err) => Err(err),
+                },
+                Call::Update(new, old) => provider.update(&new, Some(&old)).await,
+                Call::Delete(r) => provider.delete(&r).await.map(|()| Value::Null),
+            };
+            (i, phase, result)
+        });
+    }
+}
+
+#[allow(clippy::large_enum_variant)]
+enum Begin {
+    /// Nothing to call (a delete of what is already gone from state).
+    Nothing,
+    Call {
+        call: Call,
+        next: StepPhase,
+        /// Whether the state changed (a pending mark) and must be saved before the call.
+        save: bool,
+    },
+}
+
+fn as_action(step: &PlanStep, action: Action) -> PlanStep {
+    PlanStep {
+        action,
+        ..step.clone()
+    }
+}
+
+/// The resource a step wants, its references resolved.
+fn desired(step: &PlanStep, known: &Known) -> Result<Resource, String> {
+    let properties = known
+        .resolve(&step.properties)
+        .map_err(|e| format!("cannot start: {e} (the step that makes it did not finish)"))?;
+    Ok(Resource {
+        id: step.id.clone(),
+        ty: step.ty,
+        name: step.name.clone(),
+        arn: None,
+        properties,
+    })
+}
+
+/// The resource a state entry describes, its references resolved where they still can be.
+pub fn resource_of_entry(entry: &ResourceState, known: &Known) -> Resource {
+    Resource {
+        id: entry.id.clone(),
+        ty: entry.ty,
+        name: entry.physical_id.clone(),
+        arn: entry.arn.clone(),
+        properties: known.resolve_lossy(&entry.inputs),
+    }
+}
+
+/// For each step, the steps it waits for: a create, update or replace waits for the steps of
+/// the resources it depends on; a delete waits for every other kind of step, and for the
+/// deletes of the resources that depend on it.
+fn wait_lists(steps: &[PlanStep]) -> Vec<Vec<usize>> {
+    let applying: HashMap<&str, usize> = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.action != Action::Delete)
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let mut waits = vec![Vec::new(); steps.len()];
+    for (i, step) in steps.iter().enumerate() {
+        if step.action == Action::Delete {
+            waits[i].extend(applying.values().copied());
+            for (j, other) in steps.iter().enumerate() {
+                if other.action == Action::Delete && j != i && other.depends_on.contains(&step.id) {
+                    waits[i].push(j);
+                }
+            }
+        } else {
+            for dep in &step.depends_on {
+                if let Some(&j) = applying.get(dep.as_str()) {
+                    if j != i {
+                        waits[i].push(j);
+                    }
+                }
+            }
+        }
+    }
+    waits
+}

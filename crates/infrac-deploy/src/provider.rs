@@ -1,0 +1,152 @@
+//! The provider trait: what the engine asks of a cloud. The engine owns ordering,
+//! parallelism, state and crash safety; a provider owns API calls, and nothing else.
+
+use infrac_plan::{PlanStep, ResourceType};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::future::Future;
+
+/// One resource as the provider sees it: its properties with every reference resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    /// The logical id (`media`, `ffmpeg/task-role`), for messages and tags.
+    pub id: String,
+    pub ty: ResourceType,
+    /// The physical name, deterministic: what a crashed run's resource is found by.
+    pub name: String,
+    /// The ARN recorded in state, when there is one (a task definition's revision is only
+    /// known by it).
+    pub arn: Option<String>,
+    /// The inputs, resolved (no `$ref`, `$lookup` or `$join` left, except where a value could
+    /// not be known, as when reading a resource whose dependency is gone).
+    pub properties: Value,
+}
+
+/// What a provider reads back of an existing resource.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Observed {
+    /// The outputs, as `create` returns them (`arn`, `url`).
+    pub outputs: Value,
+    /// Top-level inputs the provider can read back, in the graph's form, resolved. Only keys
+    /// the provider reads exactly are given; the engine compares them with what was applied
+    /// and plans an update of any that drifted.
+    pub properties: Map<String, Value>,
+}
+
+/// What went wrong in a provider call, in words for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderError {
+    pub kind: ErrorKind,
+    /// The API operation (`lambda:CreateFunction`), or the tool (`docker build`).
+    pub operation: String,
+    /// The service's error code (`AccessDenied`), when it gave one.
+    pub code: Option<String>,
+    /// What the service said.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The resource does not exist (a delete of it is done).
+    NotFound,
+    /// A resource of that name exists already, and is not in state.
+    AlreadyExists,
+    /// Throttling, timeouts, 5xx: trying later may work.
+    Transient,
+    /// A precondition of the whole deploy is missing (no Docker engine, no credentials).
+    Precondition,
+    Other,
+}
+
+impl ProviderError {
+    pub fn new(kind: ErrorKind, operation: impl Into<String>, message: impl Into<String>) -> Self {
+        ProviderError {
+            kind,
+            operation: operation.into(),
+            code: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed", self.operation)?;
+        match &self.code {
+            Some(code) => write!(f, ": {code}: {}", self.message)?,
+            None => write!(f, ": {}", self.message)?,
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, " ({hint})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+/// A cloud the engine deploys to. Calls may run in parallel (up to the engine's
+/// parallelism), each on its own resource; a provider must make each call safe to repeat
+/// after a crash:
+/// - `create` of a resource whose name is taken by no one fails with
+///   [`ErrorKind::AlreadyExists`] when something of that name exists;
+/// - `update` applies every input, so it also finishes a create that was cut short (the
+///   engine calls it to adopt what a crashed run created);
+/// - `delete` of a resource that is gone is [`ErrorKind::NotFound`] or `Ok`: either is done.
+pub trait Provider: Send + Sync + 'static {
+    /// A fact about the account (`aws.region`, `aws.account_id`, `default_vpc.subnet_ids`).
+    fn lookup(&self, name: &str) -> impl Future<Output = Result<Value, ProviderError>> + Send;
+
+    /// Checks, before anything changes, that the steps can be carried out at all (a Docker
+    /// engine for images). The default: nothing to check.
+    fn preflight(
+        &self,
+        steps: &[PlanStep],
+    ) -> impl Future<Output = Result<(), ProviderError>> + Send {
+        let _ = steps;
+        async { Ok(()) }
+    }
+
+    /// Reads a resource by its name (and ARN, when known). `None` when it does not exist.
+    fn read(
+        &self,
+        resource: &Resource,
+    ) -> impl Future<Output = Result<Option<Observed>, ProviderError>> + Send;
+
+    /// Creates a resource; returns its outputs.
+    fn create(
+        &self,
+        resource: &Resource,
+    ) -> impl Future<Output = Result<Value, ProviderError>> + Send;
+
+    /// Makes an existing resource match `resource` (`old`: what it was last applied with, or
+    /// `None` when adopting one whose settings are unknown); returns its outputs.
+    fn update(
+        &self,
+        resource: &Resource,
+        old: Option<&Resource>,
+    ) -> impl Future<Output = Result<Value, ProviderError>> + Send;
+
+    /// Deletes a resource.
+    fn delete(&self, resource: &Resource)
+        -> impl Future<Output = Result<(), ProviderError>> + Send;
+}

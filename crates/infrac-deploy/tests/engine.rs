@@ -1,0 +1,365 @@
+//! The engine against the in-memory cloud: order, parallelism, failures, crash recovery,
+//! refresh and destroy.
+
+use infrac_deploy::fake::FakeCloud;
+use infrac_deploy::{destroy_plan, Engine, Event, Options, Refreshed};
+use infrac_plan::graph::output_ref;
+use infrac_plan::{diff, Action, Node, Origin, ResourceGraph, ResourceType, State, Status};
+use infrac_state::{MemoryBackend, StateBackend};
+use infrac_syntax::{FileId, Span};
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn origin(name: &str) -> Arc<Origin> {
+    Arc::new(Origin {
+        file_id: FileId(0),
+        file: "main.infra".into(),
+        line: 1,
+        span: Span::new(0, 1),
+        declaration: name.into(),
+        title: format!("function {name}"),
+    })
+}
+
+/// A function `f` with its role and log group, per name, plus `extra` independent roles.
+fn graph(functions: &[(&str, u64)]) -> ResourceGraph {
+    let mut g = ResourceGraph::new("p", "dev");
+    for (f, memory) in functions {
+        let o = origin(f);
+        let role = format!("{f}/role");
+        let logs = format!("{f}/logs");
+        g.add(Node::new(
+            &logs,
+            ResourceType::LogGroup,
+            format!("/aws/lambda/p-dev-{f}"),
+            json!({"name": format!("/aws/lambda/p-dev-{f}")}),
+            &[],
+            &o,
+        ))
+        .expect("adds");
+        g.add(Node::new(
+            &role,
+            ResourceType::IamRole,
+            format!("p-dev-{f}-role"),
+            json!({"name": format!("p-dev-{f}-role"), "logs": output_ref(&logs, "arn")}),
+            &[],
+            &o,
+        ))
+        .expect("adds");
+        g.add(Node::new(
+            *f,
+            ResourceType::LambdaFunction,
+            format!("p-dev-{f}"),
+            json!({"name": format!("p-dev-{f}"), "memory": memory, "timeout": 3, "role_arn": output_ref(&role, "arn"), "region": {"$lookup": "aws.region"}}),
+            &[logs.as_str()],
+            &o,
+        )).expect("adds");
+    }
+    g
+}
+
+fn engine<'b>(
+    cloud: &Arc<FakeCloud>,
+    backend: &'b MemoryBackend,
+    parallelism: usize,
+) -> Engine<'b, FakeCloud> {
+    Engine::new(
+        Arc::clone(cloud),
+        backend,
+        "dev",
+        Options {
+            parallelism,
+            ..Options::default()
+        },
+    )
+}
+
+async fn deploy(
+    cloud: &Arc<FakeCloud>,
+    backend: &MemoryBackend,
+    g: &ResourceGraph,
+) -> infrac_deploy::ApplyReport {
+    let e = engine(cloud, backend, 10);
+    let mut loaded = e.load("p").expect("loads");
+    e.refresh(&mut loaded.state).await.expect("refreshes");
+    let plan = diff(g, &loaded.state);
+    e.apply(loaded, &plan).await.expect("applies")
+}
+
+fn stored(backend: &MemoryBackend) -> State {
+    backend.load("dev").expect("loads").expect("has state")
+}
+
+#[tokio::test]
+async fn deploys_in_order_and_then_has_nothing_to_do() {
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    let g = graph(&[("a", 128), ("b", 256)]);
+    let report = deploy(&cloud, &backend, &g).await;
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!(report.done.len(), 6);
+    // A function after its role and log group; the role after the log group it names.
+    let pos = |id: &str| report.done.iter().position(|(d, _)| d == id).expect("done");
+    assert!(pos("a/logs") < pos("a/role") && pos("a/role") < pos("a"));
+    let state = stored(&backend);
+    assert_eq!(state.resources.len(), 6);
+    assert!(state.resources.iter().all(|r| r.status == Status::Applied));
+    // Saved after every step, and before every create (pending): 12 saves.
+    assert_eq!(state.serial, 12);
+    // References were resolved from outputs: the function got its role's ARN.
+    let f = cloud
+        .get(ResourceType::LambdaFunction, "p-dev-a")
+        .expect("exists");
+    assert_eq!(
+        f["properties"]["role_arn"],
+        json!("arn:fake:aws:iam:Role:p-dev-a-role")
+    );
+    assert_eq!(f["properties"]["region"], json!("us-east-1"));
+    // Unresolved in state, so an unchanged program diffs equal.
+    assert_eq!(
+        state.get("a").expect("a").inputs["role_arn"],
+        output_ref("a/role", "arn")
+    );
+    cloud.clear_calls();
+    let report = deploy(&cloud, &backend, &g).await;
+    assert!(report.done.is_empty());
+    assert!(
+        cloud.calls().iter().all(|c| c.starts_with("read ")),
+        "{:?}",
+        cloud.calls()
+    );
+    assert_eq!(stored(&backend).serial, 12, "a no-op deploy writes nothing");
+}
+
+#[tokio::test]
+async fn one_change_is_one_update_and_a_removal_deletes() {
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    deploy(&cloud, &backend, &graph(&[("a", 128), ("b", 128)])).await;
+    cloud.clear_calls();
+    let report = deploy(&cloud, &backend, &graph(&[("a", 512), ("b", 128)])).await;
+    assert_eq!(report.done, vec![("a".to_string(), Action::Update)]);
+    assert_eq!(
+        cloud
+            .get(ResourceType::LambdaFunction, "p-dev-a")
+            .expect("a")["properties"]["memory"],
+        json!(512)
+    );
+    let report = deploy(&cloud, &backend, &graph(&[("a", 512)])).await;
+    assert!(report.succeeded());
+    let deleted: Vec<&str> = report.done.iter().map(|(id, _)| id.as_str()).collect();
+    // The function before its role and log group.
+    assert_eq!(deleted[0], "b");
+    assert_eq!(deleted.len(), 3);
+    assert_eq!(cloud.len(), 3);
+    assert_eq!(stored(&backend).resources.len(), 3);
+}
+
+#[tokio::test]
+async fn parallelism_is_bounded_and_pays() {
+    let names: Vec<String> = (0..20).map(|i| format!("f{i}")).collect();
+    let functions: Vec<(&str, u64)> = names.iter().map(|n| (n.as_str(), 128)).collect();
+    let g = graph(&functions);
+    let mut times = Vec::new();
+    for parallelism in [1, 10] {
+        let cloud = Arc::new(FakeCloud::with_latency(Duration::from_millis(5)));
+        let backend = MemoryBackend::new();
+        let e = engine(&cloud, &backend, parallelism);
+        let loaded = e.load("p").expect("loads");
+        let plan = diff(&g, &loaded.state);
+        let start = Instant::now();
+        let report = e.apply(loaded, &plan).await.expect("applies");
+        times.push(start.elapsed());
+        assert!(report.succeeded());
+        assert!(
+            cloud.max_in_flight() <= parallelism,
+            "{} > {parallelism}",
+            cloud.max_in_flight()
+        );
+        if parallelism == 10 {
+            assert!(cloud.max_in_flight() > 1);
+        }
+    }
+    assert!(times[1] * 3 < times[0], "{times:?}");
+}
+
+#[tokio::test]
+async fn a_failure_stops_new_work_and_a_rerun_converges() {
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    cloud.fail("create a/role", 1);
+    let g = graph(&[("a", 128)]);
+    let e = engine(&cloud, &backend, 1);
+    let loaded = e.load("p").expect("loads");
+    let plan = diff(&g, &loaded.state);
+    let report = e.apply(loaded, &plan).await.expect("applies");
+    assert!(!report.succeeded());
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].id, "a/role");
+    assert!(
+        report.failed[0].to_string().contains("injected failure"),
+        "{}",
+        report.failed[0]
+    );
+    assert_eq!(report.done, vec![("a/logs".to_string(), Action::Create)]);
+    assert_eq!(report.left, vec![("a".to_string(), Action::Create)]);
+    // The failed create stays pending in state; the next run adopts or creates it.
+    let state = stored(&backend);
+    assert_eq!(
+        state.get("a/role").expect("pending").status,
+        Status::PendingCreate
+    );
+    let report = deploy(&cloud, &backend, &g).await;
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!(cloud.len(), 3);
+    let again = deploy(&cloud, &backend, &g).await;
+    assert!(again.done.is_empty());
+}
+
+#[tokio::test]
+async fn a_crash_after_create_is_adopted_not_duplicated() {
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    let g = graph(&[("a", 128)]);
+    deploy(&cloud, &backend, &g).await;
+    // What a crash right after a create's call leaves: a pending entry, the resource made.
+    let g2 = graph(&[("a", 128), ("b", 128)]);
+    let mut state = stored(&backend);
+    let serial = state.serial;
+    let plan = diff(&g2, &state);
+    let step = plan.step("b/logs").expect("planned");
+    state.mark_pending(step);
+    state.serial += 1;
+    backend.save("dev", &state, Some(serial)).expect("saves");
+    cloud.tamper(
+        ResourceType::LogGroup,
+        "/aws/lambda/p-dev-b",
+        Some(json!({"properties": {}, "outputs": {"arn": "arn:x"}})),
+    );
+    cloud.clear_calls();
+    let report = deploy(&cloud, &backend, &g2).await;
+    assert!(report.succeeded(), "{report:?}");
+    let calls = cloud.calls();
+    assert!(calls.contains(&"update b/logs".to_string()), "{calls:?}");
+    assert!(!calls.contains(&"create b/logs".to_string()), "{calls:?}");
+    assert_eq!(cloud.len(), 6);
+    assert!(deploy(&cloud, &backend, &g2).await.done.is_empty());
+}
+
+#[tokio::test]
+async fn a_crash_during_delete_is_finished() {
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    deploy(&cloud, &backend, &graph(&[("a", 128), ("b", 128)])).await;
+    let mut state = stored(&backend);
+    let serial = state.serial;
+    let plan = diff(&graph(&[("a", 128)]), &state);
+    state.mark_pending(plan.step("b").expect("delete b"));
+    state.serial += 1;
+    backend.save("dev", &state, Some(serial)).expect("saves");
+    cloud.tamper(ResourceType::LambdaFunction, "p-dev-b", None);
+    let report = deploy(&cloud, &backend, &graph(&[("a", 128)])).await;
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!(cloud.len(), 3);
+    assert_eq!(stored(&backend).resources.len(), 3);
+}
+
+#[tokio::test]
+async fn refresh_recreates_what_is_gone_and_updates_what_drifted() {
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    let g = graph(&[("a", 128)]);
+    deploy(&cloud, &backend, &g).await;
+    cloud.tamper(ResourceType::LogGroup, "/aws/lambda/p-dev-a", None);
+    let mut f = cloud
+        .get(ResourceType::LambdaFunction, "p-dev-a")
+        .expect("a");
+    f["properties"]["memory"] = json!(1024);
+    cloud.tamper(ResourceType::LambdaFunction, "p-dev-a", Some(f));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
+    let e = Engine::new(
+        Arc::clone(&cloud),
+        &backend,
+        "dev",
+        Options {
+            parallelism: 4,
+            progress: Arc::new(move |e: &Event| sink.lock().expect("lock").push(e.clone())),
+        },
+    );
+    let mut loaded = e.load("p").expect("loads");
+    let outcomes = e.refresh(&mut loaded.state).await.expect("refreshes");
+    assert!(outcomes.contains(&("a/logs".to_string(), Refreshed::Gone)));
+    assert!(outcomes.contains(&("a".to_string(), Refreshed::Drifted(vec!["memory".into()]))));
+    let plan = diff(&g, &loaded.state);
+    let actions: Vec<(&str, Action)> = plan
+        .steps
+        .iter()
+        .map(|s| (s.id.as_str(), s.action))
+        .collect();
+    assert!(actions.contains(&("a/logs", Action::Create)), "{actions:?}");
+    assert!(actions.contains(&("a", Action::Update)), "{actions:?}");
+    let report = e.apply(loaded, &plan).await.expect("applies");
+    assert!(report.succeeded());
+    assert_eq!(
+        cloud
+            .get(ResourceType::LambdaFunction, "p-dev-a")
+            .expect("a")["properties"]["memory"],
+        json!(128)
+    );
+    assert!(events
+        .lock()
+        .expect("lock")
+        .iter()
+        .any(|e| matches!(e, Event::Done { id, .. } if id == "a")));
+}
+
+#[tokio::test]
+async fn destroy_deletes_everything_in_reverse_order() {
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    deploy(&cloud, &backend, &graph(&[("a", 128), ("b", 128)])).await;
+    let e = engine(&cloud, &backend, 10);
+    let loaded = e.load("p").expect("loads");
+    let plan = destroy_plan(&loaded.state);
+    assert_eq!(plan.summary.delete, 6);
+    let report = e.apply(loaded, &plan).await.expect("applies");
+    assert!(report.succeeded());
+    let pos = |id: &str| report.done.iter().position(|(d, _)| d == id).expect("done");
+    assert!(pos("a") < pos("a/role") && pos("a/role") < pos("a/logs"));
+    assert!(cloud.is_empty());
+    assert!(stored(&backend).resources.is_empty());
+}
+
+#[tokio::test]
+async fn a_replace_deletes_then_creates() {
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    deploy(&cloud, &backend, &graph(&[("a", 128)])).await;
+    // Another name for the log group: a replace, and the role that names it is updated.
+    let mut g = ResourceGraph::new("p", "dev");
+    for n in graph(&[("a", 128)]).nodes() {
+        let mut n = n.clone();
+        if n.id == "a/logs" {
+            n.name = "/aws/lambda/other".into();
+            n.properties = Arc::new(json!({"name": "/aws/lambda/other"}));
+        }
+        g.add(n).expect("adds");
+    }
+    let report = deploy(&cloud, &backend, &g).await;
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!(report.done[0], ("a/logs".to_string(), Action::Replace));
+    assert_eq!(
+        cloud.names(ResourceType::LogGroup),
+        vec!["/aws/lambda/other".to_string()]
+    );
+    let role = cloud
+        .get(ResourceType::IamRole, "p-dev-a-role")
+        .expect("role");
+    assert_eq!(
+        role["properties"]["logs"],
+        Value::String("arn:fake:aws:logs:LogGroup:/aws/lambda/other".into())
+    );
+    assert!(deploy(&cloud, &backend, &g).await.done.is_empty());
+}
