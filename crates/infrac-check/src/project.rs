@@ -4,8 +4,10 @@
 
 use infrac_syntax::{parse, Code, Diagnostic, FileId, LineIndex, Parsed, Span};
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The file access the compiler needs, and nothing more.
 pub trait FileSystem {
@@ -93,14 +95,58 @@ pub struct SourceFile {
     /// The path as given to the loader (relative paths stay relative, for messages).
     pub path: PathBuf,
     pub text: String,
-    pub line_index: LineIndex,
-    /// `None` for `infra.toml`, which is not `.infra` source.
-    pub parsed: Option<Parsed>,
+    pub line_index: Arc<LineIndex>,
+    /// `None` for `infra.toml`, which is not `.infra` source. Shared with a [`ParseCache`].
+    pub parsed: Option<Arc<Parsed>>,
+}
+
+/// Parses kept between builds of one project. The language server builds the project again
+/// after every edit; with a cache only the files whose text changed are parsed again.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    files: HashMap<PathBuf, CachedParse>,
+}
+
+#[derive(Debug)]
+struct CachedParse {
+    id: FileId,
+    text: String,
+    parsed: Arc<Parsed>,
+    line_index: Arc<LineIndex>,
+}
+
+impl ParseCache {
+    /// The parse of `text` as file `id`, from the cache when nothing changed.
+    fn parse(&mut self, path: &Path, id: FileId, text: &str) -> (Arc<Parsed>, Arc<LineIndex>) {
+        if let Some(cached) = self.files.get(path) {
+            // Diagnostics carry the file id, so a file whose id moved is parsed again.
+            if cached.id == id && cached.text == text {
+                return (cached.parsed.clone(), cached.line_index.clone());
+            }
+        }
+        let parsed = Arc::new(parse(text, id));
+        let line_index = Arc::new(LineIndex::new(text));
+        self.files.insert(
+            path.to_path_buf(),
+            CachedParse {
+                id,
+                text: text.to_string(),
+                parsed: parsed.clone(),
+                line_index: line_index.clone(),
+            },
+        );
+        (parsed, line_index)
+    }
+
+    /// Forgets files that are no longer part of the project.
+    fn retain(&mut self, paths: &[PathBuf]) {
+        self.files.retain(|p, _| paths.contains(p));
+    }
 }
 
 impl SourceFile {
     pub fn syntax(&self) -> Option<&infrac_syntax::ast::SourceFile> {
-        self.parsed.as_ref().map(|p| &p.file)
+        self.parsed.as_deref().map(|p| &p.file)
     }
 }
 
@@ -178,6 +224,15 @@ pub fn project_root(fs: &dyn FileSystem, path: &Path) -> Result<PathBuf, LoadErr
 
 /// Loads and parses every `.infra` file directly in the project that `path` names.
 pub fn load_project(fs: &dyn FileSystem, path: &Path) -> Result<Project, LoadError> {
+    load_project_cached(fs, path, &mut ParseCache::default())
+}
+
+/// [`load_project`], parsing again only the files whose text changed since `cache` saw them.
+pub fn load_project_cached(
+    fs: &dyn FileSystem,
+    path: &Path,
+    cache: &mut ParseCache,
+) -> Result<Project, LoadError> {
     let root = project_root(fs, path)?;
     let mut paths: Vec<PathBuf> = fs
         .list_dir(&root)
@@ -203,7 +258,12 @@ pub fn load_project(fs: &dyn FileSystem, path: &Path) -> Result<Project, LoadErr
     } else {
         None
     };
-    Ok(build_project(root, texts, toml.map(|t| (toml_path, t))))
+    Ok(build_project_cached(
+        root,
+        texts,
+        toml.map(|t| (toml_path, t)),
+        cache,
+    ))
 }
 
 /// Builds a project from file contents already read (the loader and the language server both
@@ -213,17 +273,29 @@ pub fn build_project(
     sources: Vec<(PathBuf, Vec<u8>)>,
     toml: Option<(PathBuf, Vec<u8>)>,
 ) -> Project {
+    build_project_cached(root, sources, toml, &mut ParseCache::default())
+}
+
+/// [`build_project`] with parses reused from `cache` where the text is unchanged.
+pub fn build_project_cached(
+    root: PathBuf,
+    sources: Vec<(PathBuf, Vec<u8>)>,
+    toml: Option<(PathBuf, Vec<u8>)>,
+    cache: &mut ParseCache,
+) -> Project {
     let mut files = Vec::with_capacity(sources.len() + 1);
     let mut diagnostics = Vec::new();
+    let paths: Vec<PathBuf> = sources.iter().map(|(p, _)| p.clone()).collect();
+    cache.retain(&paths);
     for (path, bytes) in sources {
         let id = FileId(files.len() as u32);
         let text = decode(bytes, id, &mut diagnostics);
-        let parsed = parse(&text, id);
+        let (parsed, line_index) = cache.parse(&path, id, &text);
         diagnostics.extend(parsed.diagnostics.iter().cloned());
         files.push(SourceFile {
             id,
             path,
-            line_index: LineIndex::new(&text),
+            line_index,
             text,
             parsed: Some(parsed),
         });
@@ -247,7 +319,7 @@ pub fn build_project(
         files.push(SourceFile {
             id,
             path,
-            line_index: LineIndex::new(&text),
+            line_index: Arc::new(LineIndex::new(&text)),
             text,
             parsed: None,
         });
@@ -423,5 +495,43 @@ mod tests {
     fn names_are_sanitized() {
         assert_eq!(sanitize_name("My_Project"), "my-project");
         assert_eq!(sanitize_name("__"), "project");
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    #[test]
+    fn unchanged_files_are_not_parsed_again() {
+        let mut cache = ParseCache::default();
+        let sources = |b: &str| {
+            vec![
+                (PathBuf::from("a.infra"), b"bucket a {}\n".to_vec()),
+                (PathBuf::from("b.infra"), b.as_bytes().to_vec()),
+            ]
+        };
+        let first = build_project_cached(
+            PathBuf::from("."),
+            sources("bucket b {}\n"),
+            None,
+            &mut cache,
+        );
+        let second = build_project_cached(
+            PathBuf::from("."),
+            sources("bucket c {\n"),
+            None,
+            &mut cache,
+        );
+        let same = |i: usize| {
+            Arc::ptr_eq(
+                first.files[i].parsed.as_ref().expect("parsed"),
+                second.files[i].parsed.as_ref().expect("parsed"),
+            )
+        };
+        assert!(same(0), "a.infra is reused");
+        assert!(!same(1), "b.infra changed and is parsed again");
+        assert_eq!(second.diagnostics.len(), 1);
+        assert_eq!(second.diagnostics[0].file, FileId(1));
     }
 }

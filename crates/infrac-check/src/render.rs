@@ -8,12 +8,18 @@ use std::fmt::Write as _;
 /// Renders diagnostics as a terminal user reads them, with colour or without.
 pub fn render_terminal(diagnostics: &[Diagnostic], project: &Project, color: bool) -> String {
     let mut out = Vec::new();
-    let mut cache = ariadne::sources(
-        project
-            .files
-            .iter()
-            .map(|f| (f.path.display().to_string(), f.text.clone())),
-    );
+    // Only the files diagnostics point into: a clean 100-file project renders nothing, and
+    // building line tables for it would cost as much as checking it.
+    let mut wanted: Vec<infrac_syntax::FileId> = diagnostics
+        .iter()
+        .flat_map(|d| std::iter::once(d.file).chain(d.labels.iter().map(|l| l.file)))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut cache = ariadne::sources(wanted.into_iter().map(|id| {
+        let f = project.file(id);
+        (f.path.display().to_string(), f.text.clone())
+    }));
     for d in diagnostics {
         let file = project.file(d.file);
         let id = file.path.display().to_string();

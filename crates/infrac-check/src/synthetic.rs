@@ -71,6 +71,8 @@ pub fn project(resources: usize, files: usize) -> Vec<(String, String)> {
 
 /// A project of at least `lines` lines.
 pub fn project_of_lines(lines: usize, files: usize) -> Vec<(String, String)> {
-    // One group is 44 lines.
-    project(lines.div_ceil(44) * 4, files)
+    let mut one = String::new();
+    group(&mut one, 0);
+    let per_group = one.lines().count().max(1);
+    project(lines.div_ceil(per_group) * 4, files)
 }

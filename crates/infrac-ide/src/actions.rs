@@ -6,7 +6,6 @@ use crate::Analysis;
 use infrac_check::cron::{rate_expression, Cron};
 use infrac_check::model::Value;
 use infrac_check::schema::{schema, Rule};
-use infrac_plan::preview::declaration_resources;
 use infrac_syntax::ast::{ExprKind, Item, Member};
 use infrac_syntax::{Code, FileId, Span, TextEdit};
 use std::path::PathBuf;
@@ -53,7 +52,6 @@ pub fn code_lenses(analysis: &Analysis, file: FileId) -> Vec<CodeLens> {
     let Some((_, syntax)) = analysis.source(file) else {
         return Vec::new();
     };
-    let graph = &analysis.lowered().graph;
     let mut out = Vec::new();
     for item in &syntax.items {
         let (declaration, span) = match item {
@@ -71,7 +69,7 @@ pub fn code_lenses(analysis: &Analysis, file: FileId) -> Vec<CodeLens> {
             }
             _ => continue,
         };
-        let count = declaration_resources(graph, &declaration).len();
+        let count = analysis.preview(&declaration).resources.len();
         if count == 0 {
             continue;
         }

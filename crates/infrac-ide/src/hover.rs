@@ -7,7 +7,6 @@ use infrac_check::cron::{format_utc, rate_expression, Cron};
 use infrac_check::model::{format_duration, format_size, SymbolKind};
 use infrac_check::schema::{schema, AttrSchema, EventSchema, KindSchema, Requirement, Rule};
 use infrac_plan::diff::Action;
-use infrac_plan::preview::declaration_resources;
 use infrac_syntax::ast::{Block, Expr, ExprKind, Item, Member, ResourceKind, StrPart, TargetKind};
 use infrac_syntax::{FileId, Span};
 use std::fmt::Write as _;
@@ -379,8 +378,8 @@ fn symbol_hover(analysis: &Analysis, id: usize) -> String {
 
 /// The AWS resources a declaration creates, and what a deploy would do to each.
 fn planned_resources(analysis: &Analysis, name: &str, out: &mut String) {
-    let lowered = analysis.lowered();
-    let resources = declaration_resources(&lowered.graph, name);
+    let preview = analysis.preview(name);
+    let resources = &preview.resources;
     if resources.is_empty() {
         return;
     }
@@ -391,30 +390,20 @@ fn planned_resources(analysis: &Analysis, name: &str, out: &mut String) {
         if resources.len() == 1 { "" } else { "s" },
         analysis.stack
     );
-    let plan = analysis.plan();
-    for resource in &resources {
-        let status = match plan {
+    for resource in resources {
+        let status = match &preview.steps {
             None => String::new(),
-            Some(plan) => match plan.step(&resource.id) {
+            Some(steps) => match steps.get(&resource.id) {
                 None => " (deployed, up to date)".to_string(),
                 Some(step) => match step.action {
                     Action::Create => " (not deployed yet: will be created)".to_string(),
                     Action::Delete => " (will be deleted)".to_string(),
                     Action::Update | Action::Replace => {
-                        let changes: Vec<String> = step
-                            .changes
-                            .iter()
-                            .take(4)
-                            .map(|c| {
-                                format!(
-                                    "{} {} -> {}",
-                                    c.path,
-                                    short_json(&c.old),
-                                    short_json(&c.new)
-                                )
-                            })
-                            .collect();
-                        format!(" (will {}: {})", step.action.as_str(), changes.join(", "))
+                        format!(
+                            " (will {}: {})",
+                            step.action.as_str(),
+                            step.changes.join(", ")
+                        )
                     }
                 },
             },
@@ -441,17 +430,8 @@ fn planned_resources(analysis: &Analysis, name: &str, out: &mut String) {
             );
         }
     }
-    if plan.is_none() {
+    if preview.steps.is_none() {
         out.push_str("\nValues such as `.arn` are known after deploy.");
-    }
-}
-
-fn short_json(value: &serde_json::Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 30 {
-        format!("{}…", text.chars().take(29).collect::<String>())
-    } else {
-        text
     }
 }
 

@@ -103,6 +103,17 @@ impl Inner {
     /// Starts the diagnostics task of a project unless it runs already (then it will see the
     /// new generation when it finishes and run again).
     fn schedule(self: &Arc<Self>, root: PathBuf) {
+        // The analysis that stopped being current: queries wait for the next one, so let it
+        // go now (also from the channel waiting queries read), and free it on another thread.
+        let mut retired = lock(&self.workspace).take_retired();
+        if let Some(sender) = lock(&self.published).get(&root) {
+            if let Some((_, old)) = sender.send_replace(None) {
+                retired.push(old);
+            }
+        }
+        if !retired.is_empty() {
+            tokio::task::spawn_blocking(move || drop(retired));
+        }
         if !lock(&self.running).insert(root.clone()) {
             return;
         }
@@ -143,15 +154,6 @@ impl Inner {
                             .sender(&root)
                             .send_replace(Some((generation, analysis.clone())));
                         inner.publish(&root, analysis).await;
-                        // Warm the plan for hover and code lenses while the user reads.
-                        let warm = analysis.clone();
-                        let _ = tokio::task::spawn_blocking(move || {
-                            catch_unwind(AssertUnwindSafe(|| {
-                                warm.lowered();
-                                warm.plan();
-                            }))
-                        })
-                        .await;
                     }
                 }
                 // Decide under the workspace lock, so a change cannot slip in between.
@@ -168,9 +170,16 @@ impl Inner {
 
     async fn publish(&self, root: &Path, analysis: &Analysis) {
         let mut batches = Vec::new();
-        let mut now_published = std::collections::HashSet::new();
         {
-            let workspace = lock(&self.workspace);
+            let mut workspace = lock(&self.workspace);
+            let versions: std::collections::HashMap<PathBuf, i32> = workspace
+                .documents
+                .iter()
+                .filter(|(path, _)| project_root(path) == root)
+                .map(|(path, doc)| (path.clone(), doc.version))
+                .collect();
+            let project = workspace.projects.entry(root.to_path_buf()).or_default();
+            let mut now = std::collections::HashMap::new();
             for (file, _) in analysis.project.sources() {
                 let Some(uri) = uri_of(analysis, file.id) else {
                     continue;
@@ -179,21 +188,24 @@ impl Inner {
                     .diagnostics(file.id)
                     .filter_map(|d| convert::diagnostic(analysis, d))
                     .collect();
-                let version = workspace.documents.get(&file.path).map(|d| d.version);
-                now_published.insert(file.path.clone());
-                batches.push((uri, diagnostics, version));
+                let version = versions.get(&file.path).copied();
+                // Send what changed, and an open document's diagnostics for its new version.
+                let unchanged = project
+                    .published
+                    .get(&file.path)
+                    .is_some_and(|(v, d)| *v == version && *d == diagnostics);
+                if !unchanged {
+                    batches.push((uri, diagnostics.clone(), version));
+                }
+                now.insert(file.path.clone(), (version, diagnostics));
             }
-            // Files that had diagnostics and are gone from the project: clear them.
-            if let Some(project) = workspace.projects.get(root) {
-                for gone in project.published.difference(&now_published) {
-                    if let Some(uri) = Uri::from_file_path(gone) {
-                        batches.push((uri, Vec::new(), None));
-                    }
+            // Files that left the project: clear what they showed.
+            for gone in project.published.keys().filter(|p| !now.contains_key(*p)) {
+                if let Some(uri) = Uri::from_file_path(gone) {
+                    batches.push((uri, Vec::new(), None));
                 }
             }
-        }
-        if let Some(project) = lock(&self.workspace).projects.get_mut(root) {
-            project.published = now_published;
+            project.published = now;
         }
         for (uri, diagnostics, version) in batches {
             self.client

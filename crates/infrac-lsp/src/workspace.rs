@@ -2,14 +2,16 @@
 //! project a generation counter and the last analysis. Open buffers take precedence over disk
 //! through [`OverlayFs`], so the compiler sees what the user sees.
 
-use infrac_check::project::{build_project, load_project, DiskFileSystem, FileSystem, LoadError};
+use infrac_check::project::{
+    build_project, load_project_cached, DiskFileSystem, FileSystem, LoadError, ParseCache,
+};
 use infrac_ide::Analysis;
 use infrac_plan::state::State;
 use ropey::Rope;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent, Uri};
 
 pub struct Document {
@@ -25,14 +27,18 @@ pub struct ProjectState {
     pub generation: u64,
     /// The newest analysis and the generation it was made from.
     pub analysis: Option<(u64, Arc<Analysis>)>,
-    /// Files that were last sent diagnostics (so that fixed files get an empty list).
-    pub published: HashSet<PathBuf>,
+    /// What each file was last sent, and for open documents at which version: unchanged
+    /// diagnostics are not sent again, and files that left the project get an empty list.
+    pub published: HashMap<PathBuf, (Option<i32>, Vec<tower_lsp_server::ls_types::Diagnostic>)>,
+    /// Parses of unchanged files are reused from one analysis to the next.
+    pub parses: Arc<Mutex<ParseCache>>,
 }
 
 #[derive(Default)]
 pub struct Workspace {
     pub documents: HashMap<PathBuf, Document>,
     pub projects: HashMap<PathBuf, ProjectState>,
+    retired: Vec<Arc<Analysis>>,
 }
 
 /// The project a file belongs to: its directory.
@@ -89,11 +95,22 @@ impl Workspace {
         self.touch(path);
     }
 
-    /// Marks the project of `path` changed; returns its root.
+    /// Marks the project of `path` changed; returns its root, and the analysis that is no
+    /// longer current (for the caller to drop off the request path: freeing a large model
+    /// takes a while, and holding two at once doubles the memory).
     pub fn touch(&mut self, path: &Path) -> PathBuf {
         let root = project_root(path);
-        self.projects.entry(root.clone()).or_default().generation += 1;
+        let project = self.projects.entry(root.clone()).or_default();
+        project.generation += 1;
+        if let Some((_, old)) = project.analysis.take() {
+            self.retired.push(old);
+        }
         root
+    }
+
+    /// Analyses that are no longer current, to be dropped elsewhere.
+    pub fn take_retired(&mut self) -> Vec<Arc<Analysis>> {
+        std::mem::take(&mut self.retired)
     }
 
     pub fn generation(&self, root: &Path) -> u64 {
@@ -123,6 +140,11 @@ impl Workspace {
             root: root.to_path_buf(),
             generation: self.generation(root),
             fs: Arc::new(OverlayFs { overlay }),
+            parses: self
+                .projects
+                .get(root)
+                .map(|p| p.parses.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -159,6 +181,7 @@ pub struct Snapshot {
     pub root: PathBuf,
     pub generation: u64,
     pub fs: Arc<OverlayFs>,
+    pub parses: Arc<Mutex<ParseCache>>,
 }
 
 impl Snapshot {
@@ -166,7 +189,12 @@ impl Snapshot {
     /// cannot be loaded (its folder is gone) is an empty analysis, so that waiting queries get
     /// their empty answer, plus the reason.
     pub fn analyse(&self) -> (Analysis, Option<LoadError>) {
-        let (project, error) = match load_project(self.fs.as_ref(), &self.root) {
+        let mut parses = self
+            .parses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (project, error) = match load_project_cached(self.fs.as_ref(), &self.root, &mut parses)
+        {
             Ok(project) => (project, None),
             Err(err) => (
                 build_project(self.root.clone(), Vec::new(), None),

@@ -50,35 +50,52 @@ pub fn declaration_resources(graph: &ResourceGraph, declaration: &str) -> Vec<Pl
         .nodes()
         .iter()
         .filter(|n| n.origin.declaration == declaration)
-        .map(|n| {
-            let mut settings = Vec::new();
-            let mut statements = Vec::new();
-            let mut trusted_service = None;
-            if let Value::Object(props) = n.properties.as_ref() {
-                for (key, value) in props {
-                    match key.as_str() {
-                        "name" | "tags" => {}
-                        "policies" => statements = policy_statements(value),
-                        "assume_role_policy" => {
-                            trusted_service = value
-                                .pointer("/Statement/0/Principal/Service")
-                                .and_then(Value::as_str)
-                                .map(String::from);
-                        }
-                        _ => settings.push((key.clone(), describe(value))),
-                    }
-                }
-            }
-            PlannedResource {
-                id: n.id.clone(),
-                ty: n.ty,
-                name: n.name.clone(),
-                settings,
-                statements,
-                trusted_service,
-            }
-        })
+        .map(planned_resource)
         .collect()
+}
+
+/// Every declaration's resources, in one pass over the graph (for a language server that keeps
+/// these and drops the graph).
+pub fn resources_by_declaration(
+    graph: &ResourceGraph,
+) -> std::collections::HashMap<String, Vec<PlannedResource>> {
+    let mut out: std::collections::HashMap<String, Vec<PlannedResource>> =
+        std::collections::HashMap::new();
+    for node in graph.nodes() {
+        out.entry(node.origin.declaration.clone())
+            .or_default()
+            .push(planned_resource(node));
+    }
+    out
+}
+
+fn planned_resource(n: &crate::graph::Node) -> PlannedResource {
+    let mut settings = Vec::new();
+    let mut statements = Vec::new();
+    let mut trusted_service = None;
+    if let Value::Object(props) = n.properties.as_ref() {
+        for (key, value) in props {
+            match key.as_str() {
+                "name" | "tags" => {}
+                "policies" => statements = policy_statements(value),
+                "assume_role_policy" => {
+                    trusted_service = value
+                        .pointer("/Statement/0/Principal/Service")
+                        .and_then(Value::as_str)
+                        .map(String::from);
+                }
+                _ => settings.push((key.clone(), describe(value))),
+            }
+        }
+    }
+    PlannedResource {
+        id: n.id.clone(),
+        ty: n.ty,
+        name: n.name.clone(),
+        settings,
+        statements,
+        trusted_service,
+    }
 }
 
 fn policy_statements(policies: &Value) -> Vec<PolicyStatement> {
