@@ -69,7 +69,8 @@ run_part "rust" rust_tests
 run_part "examples" examples
 if [ "$only" = "all" ]; then
   run_part "grammar" bash grammar/test.sh
-  run_part "editors" bash editors/test.sh
+  # With INFRAC_BIN the Neovim tests also drive the real `infrac lsp` end to end.
+  run_part "editors" env INFRAC_BIN="$root/target/debug/infrac" bash editors/test.sh
 fi
 
 echo
