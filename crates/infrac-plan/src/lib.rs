@@ -20,5 +20,5 @@ pub mod state;
 
 pub use diff::{diff, Action, Change, Plan, PlanStep, Summary};
 pub use graph::{Node, Origin, ResourceGraph, ResourceType};
-pub use lower::{lower_program, LowerProblem, Lowered};
+pub use lower::{lower_outputs, lower_program, LowerProblem, Lowered};
 pub use state::{ResourceState, State, Status};

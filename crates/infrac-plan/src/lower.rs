@@ -49,36 +49,7 @@ pub fn lower_program(
     fs: &dyn FileSystem,
     stack: &str,
 ) -> Lowered {
-    let mut lowering = Lowering {
-        project,
-        fs,
-        namer: Namer::new(&project.settings.name, stack),
-        graph: ResourceGraph::new(project.settings.name.clone(), stack),
-        problems: Vec::new(),
-        hashes: HashMap::default(),
-        region: project
-            .settings
-            .region
-            .as_ref()
-            .map_or_else(|| lookup("aws.region"), |r| Json::String(r.clone())),
-        triggers_by_source: HashMap::default(),
-        resources: model
-            .resources
-            .iter()
-            .map(|r| (r.name.as_str(), r))
-            .collect(),
-        bucket_names: model
-            .resources
-            .iter()
-            .filter(|r| r.kind == ResourceKind::Bucket)
-            .map(|r| {
-                (
-                    r.name.as_str(),
-                    Namer::new(&project.settings.name, stack).s3_bucket(&r.name),
-                )
-            })
-            .collect(),
-    };
+    let mut lowering = Lowering::new(project, model, fs, stack);
     // A program with errors (the language server lowers those too) may hold triggers whose
     // source or target is missing or of another kind: they are left out, not guessed at.
     let triggers: Vec<&TriggerModel> = model
@@ -121,6 +92,23 @@ pub fn lower_program(
         graph: lowering.graph,
         problems: lowering.problems,
     }
+}
+
+/// The program's outputs (`output NAME = VALUE`), each as the string it stands for, with
+/// values known only at deploy kept as references for the deploy engine to resolve.
+pub fn lower_outputs(
+    project: &Project,
+    model: &Model,
+    fs: &dyn FileSystem,
+    stack: &str,
+) -> Vec<(String, Json)> {
+    let lowering = Lowering::new(project, model, fs, stack);
+    let no_event = |field: &str| Json::String(format!("${{event.{field}}}"));
+    model
+        .outputs
+        .iter()
+        .map(|o| (o.name.clone(), lowering.string_value(&o.value, &no_event)))
+        .collect()
 }
 
 struct Lowering<'a> {
@@ -202,6 +190,41 @@ fn private_ecr_repository_arn(image: &str) -> Option<String> {
     Some(format!(
         "arn:{partition}:ecr:{region}:{account}:repository/{repo}"
     ))
+}
+
+impl<'a> Lowering<'a> {
+    fn new(project: &'a Project, model: &'a Model, fs: &'a dyn FileSystem, stack: &str) -> Self {
+        Lowering {
+            project,
+            fs,
+            namer: Namer::new(&project.settings.name, stack),
+            graph: ResourceGraph::new(project.settings.name.clone(), stack),
+            problems: Vec::new(),
+            hashes: HashMap::default(),
+            region: project
+                .settings
+                .region
+                .as_ref()
+                .map_or_else(|| lookup("aws.region"), |r| Json::String(r.clone())),
+            triggers_by_source: HashMap::default(),
+            resources: model
+                .resources
+                .iter()
+                .map(|r| (r.name.as_str(), r))
+                .collect(),
+            bucket_names: model
+                .resources
+                .iter()
+                .filter(|r| r.kind == ResourceKind::Bucket)
+                .map(|r| {
+                    (
+                        r.name.as_str(),
+                        Namer::new(&project.settings.name, stack).s3_bucket(&r.name),
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Lowering<'_> {

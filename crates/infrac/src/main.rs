@@ -61,6 +61,19 @@ enum Command {
     /// causes each. A stack never deployed needs no AWS access. With `--detailed-exitcode`:
     /// 0 no changes, 2 changes, 1 error; otherwise 0, or 1 on error.
     Plan(cmd::plan::PlanArgs),
+    /// Deploy the program to AWS: show the plan, ask, then create, update and delete what it
+    /// takes, with live progress, and print the program's outputs.
+    ///
+    /// Safe to interrupt: every step is saved to the stack's state as it goes, and the next
+    /// deploy finishes what a killed one started. `--yes` skips the question (needed when
+    /// stdin is not a terminal).
+    Deploy(cmd::deploy::DeployArgs),
+    /// Delete everything a stack has deployed, in reverse dependency order.
+    ///
+    /// A bucket that still holds objects is only emptied with `force_destroy = true`.
+    Destroy(cmd::destroy::DestroyArgs),
+    /// Print the program's outputs, as the stack's state resolves them.
+    Outputs(cmd::outputs::OutputsArgs),
     /// Draw the program: its declarations and triggers, or with `--resources` every planned
     /// AWS resource and its dependencies.
     Graph(cmd::graph::GraphArgs),
@@ -91,6 +104,9 @@ fn main() -> ExitCode {
         Command::Check { path, format } => cmd::check::run(&path, format == Format::Json),
         Command::Fmt { path, check } => cmd::fmt::run(&path, check),
         Command::Plan(args) => cmd::plan::run(&args),
+        Command::Deploy(args) => cmd::deploy::run(&args),
+        Command::Destroy(args) => cmd::destroy::run(&args),
+        Command::Outputs(args) => cmd::outputs::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
         Command::State(command) => cmd::state::run(&command),
         Command::Lsp => match infrac_lsp::run_stdio() {

@@ -1,8 +1,11 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod deploy;
+pub mod destroy;
 pub mod fmt;
 pub mod graph;
+pub mod outputs;
 pub mod plan;
 pub mod state;
 

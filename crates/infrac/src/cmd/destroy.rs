@@ -1,0 +1,105 @@
+//! `infrac destroy`: delete everything in a stack's state, in reverse dependency order. A
+//! bucket that still holds objects is emptied only with `force_destroy = true`; otherwise
+//! destroy stops before deleting anything and says so.
+
+use super::deploy::{
+    confirm, load_state, parse_parallelism, print_report, progress_printer, provider, refresh,
+    runtime,
+};
+use super::state::open_backend;
+use super::use_color;
+use infrac_check::{load_project, DiskFileSystem};
+use infrac_deploy::{destroy_plan, Engine, Options, DEFAULT_PARALLELISM};
+use infrac_plan::names::validate_stack;
+use infrac_plan::render::render_human;
+use infrac_state::{LockInfo, StateBackend, StateLock};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(clap::Args, Debug)]
+pub struct DestroyArgs {
+    /// A project directory, or a `.infra` file (its directory is the project).
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The stack to destroy.
+    #[arg(long, default_value = "dev")]
+    pub stack: String,
+    /// Do not ask for confirmation (needed when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// How many resources to work on at once.
+    #[arg(long, default_value_t = DEFAULT_PARALLELISM, value_parser = parse_parallelism)]
+    pub parallelism: usize,
+}
+
+pub fn run(args: &DestroyArgs) -> ExitCode {
+    let result = (|| -> Result<ExitCode, String> {
+        validate_stack(&args.stack)?;
+        // The program need not be valid to destroy what its state holds.
+        let project = load_project(&DiskFileSystem, &args.path).map_err(|e| e.to_string())?;
+        runtime()?.block_on(async {
+            let provider = provider(&project).await;
+            let backend = open_backend(&project)?;
+            let backend: &dyn StateBackend = backend.as_ref();
+            let lock = StateLock::acquire(backend, &args.stack, &LockInfo::current("destroy"))
+                .map_err(|e| e.to_string())?;
+            let location = backend.location(&args.stack);
+            let quiet = Engine::new(
+                Arc::clone(&provider),
+                backend,
+                &args.stack,
+                Options::default(),
+            );
+            let name = project.settings.name.clone();
+            let mut loaded = load_state(&quiet, &name, &args.stack, &location)?;
+            if loaded.state.resources.is_empty() {
+                eprintln!("Stack {} of {name} has nothing deployed.", args.stack);
+                lock.release().map_err(|e| e.to_string())?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            refresh(&quiet, &mut loaded.state).await?;
+            let plan = destroy_plan(&loaded.state);
+            print!("{}", render_human(&plan, use_color(&std::io::stdout())));
+            let question = format!(
+                "\nDestroy all {} resources of stack {}?",
+                plan.steps.len(),
+                args.stack
+            );
+            if !plan.is_empty() && !confirm(&question, args.yes, "destroying")? {
+                eprintln!("Nothing was changed.");
+                lock.release().map_err(|e| e.to_string())?;
+                return Ok(ExitCode::FAILURE);
+            }
+            let engine = Engine::new(
+                provider,
+                backend,
+                &args.stack,
+                Options {
+                    parallelism: args.parallelism,
+                    progress: progress_printer(&plan),
+                },
+            );
+            let start = Instant::now();
+            let report = engine
+                .apply(loaded, &plan)
+                .await
+                .map_err(|e| e.to_string())?;
+            print_report(&report, "Destroyed", start.elapsed().as_secs_f64());
+            lock.release().map_err(|e| e.to_string())?;
+            Ok(if report.succeeded() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        })
+    })();
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
