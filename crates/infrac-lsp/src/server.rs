@@ -27,6 +27,45 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
+/// One thread does all checking, and frees what it made: an allocator keeps freed memory with
+/// the thread that freed it, so a pool of threads would each keep a project's worth.
+struct AnalysisThread {
+    jobs: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+}
+
+impl AnalysisThread {
+    fn start() -> Self {
+        let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let spawned = std::thread::Builder::new()
+            .name("infrac-analysis".to_string())
+            .spawn(move || {
+                while let Ok(job) = queue.recv() {
+                    // A job that panics must not take the thread (and every later check) with it.
+                    let _ = catch_unwind(AssertUnwindSafe(job));
+                }
+            });
+        if let Err(err) = spawned {
+            eprintln!("infrac: cannot start the analysis thread: {err}");
+        }
+        Self { jobs }
+    }
+
+    /// Runs `f` on the analysis thread after the jobs before it; `None` if it panicked.
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        self.jobs.send(job).ok()?;
+        rx.await.ok()
+    }
+
+    /// Queues `f` without waiting for it.
+    fn spawn(&self, f: impl FnOnce() + Send + 'static) {
+        let _ = self.jobs.send(Box::new(f));
+    }
+}
+
 /// How long a query waits for the analysis of a project before computing one itself.
 const WAIT_FOR_ANALYSIS: Duration = Duration::from_secs(20);
 
@@ -39,6 +78,7 @@ type Latest = Option<(u64, Arc<Analysis>)>;
 
 struct Inner {
     client: Client,
+    analysis_thread: AnalysisThread,
     workspace: Mutex<Workspace>,
     /// Per project: the newest analysis, for queries waiting on it.
     published: Mutex<std::collections::HashMap<PathBuf, watch::Sender<Latest>>>,
@@ -51,6 +91,7 @@ impl Backend {
         Self {
             inner: Arc::new(Inner {
                 client,
+                analysis_thread: AnalysisThread::start(),
                 workspace: Mutex::new(Workspace::default()),
                 published: Mutex::new(std::collections::HashMap::new()),
                 running: Mutex::new(std::collections::HashSet::new()),
@@ -112,7 +153,7 @@ impl Inner {
             }
         }
         if !retired.is_empty() {
-            tokio::task::spawn_blocking(move || drop(retired));
+            self.analysis_thread.spawn(move || drop(retired));
         }
         if !lock(&self.running).insert(root.clone()) {
             return;
@@ -124,11 +165,8 @@ impl Inner {
                 tokio::task::yield_now().await;
                 let snapshot = lock(&inner.workspace).snapshot(&root);
                 let generation = snapshot.generation;
-                let result = tokio::task::spawn_blocking(move || {
-                    catch_unwind(AssertUnwindSafe(|| snapshot.analyse()))
-                })
-                .await;
-                let analysis = if let Ok(Ok((analysis, error))) = result {
+                let result = inner.analysis_thread.run(move || snapshot.analyse()).await;
+                let analysis = if let Some((analysis, error)) = result {
                     if let Some(err) = error {
                         inner
                             .client

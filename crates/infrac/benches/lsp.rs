@@ -60,7 +60,12 @@ impl Server {
         let stdin = child.stdin.take().expect("stdin");
         // The child is reaped when the benchmark exits.
         std::mem::forget(child);
-        Server { stdin, messages: rx, next_id: 0, pid }
+        Server {
+            stdin,
+            messages: rx,
+            next_id: 0,
+            pid,
+        }
     }
 
     fn send(&mut self, message: &Value) {
@@ -79,7 +84,10 @@ impl Server {
         let id = self.next_id;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         loop {
-            let message = self.messages.recv_timeout(Duration::from_secs(120)).expect("response");
+            let message = self
+                .messages
+                .recv_timeout(Duration::from_secs(120))
+                .expect("response");
             if message["id"] == id && message.get("method").is_none() {
                 return message["result"].clone();
             }
@@ -97,8 +105,14 @@ impl Server {
     /// Waits for diagnostics of `uri` at `version`.
     fn diagnostics(&mut self, uri: &str, version: i64) -> Value {
         loop {
-            let message = self.messages.recv_timeout(Duration::from_secs(120)).expect("diagnostics");
-            if message["method"] == "textDocument/publishDiagnostics" && message["params"]["uri"] == uri && message["params"]["version"] == version {
+            let message = self
+                .messages
+                .recv_timeout(Duration::from_secs(120))
+                .expect("diagnostics");
+            if message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["uri"] == uri
+                && message["params"]["version"] == version
+            {
                 return message["params"]["diagnostics"].clone();
             }
             self.answer(&message);
@@ -106,7 +120,8 @@ impl Server {
     }
 
     fn peak_memory_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -135,17 +150,28 @@ fn uri(path: &Path) -> String {
 fn position_of(text: &str, needle: &str, n: usize, after: usize) -> Value {
     let at = text.match_indices(needle).nth(n).map_or(0, |(i, _)| i) + after;
     let line = text[..at].matches('\n').count();
-    let column = text[..at].rsplit('\n').next().map_or(0, |l| l.chars().count());
+    let column = text[..at]
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.chars().count());
     json!({"line": line, "character": column})
 }
 
 fn main() {
-    let lines: usize = std::env::var("LSP_BENCH_LINES").ok().and_then(|v| v.parse().ok()).unwrap_or(90_000);
-    let dir: PathBuf = std::env::temp_dir().join(format!("infrac-lsp-bench-{}", std::process::id()));
+    let lines: usize = std::env::var("LSP_BENCH_LINES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(90_000);
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("infrac-lsp-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("app")).expect("project dir");
     std::fs::write(dir.join("app/Dockerfile"), "FROM alpine\n").expect("Dockerfile");
-    std::fs::write(dir.join("app/index.js"), "exports.handler = async () => {};\n").expect("code");
+    std::fs::write(
+        dir.join("app/index.js"),
+        "exports.handler = async () => {};\n",
+    )
+    .expect("code");
     let files = infrac_check::synthetic::project_of_lines(lines, 100);
     let total: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
     for (name, text) in &files {
@@ -154,7 +180,10 @@ fn main() {
     println!("project: {total} lines in {} files", files.len());
 
     let mut server = Server::start(env!("CARGO_BIN_EXE_infrac"));
-    server.request("initialize", json!({"capabilities": {}, "rootUri": uri(&dir)}));
+    server.request(
+        "initialize",
+        json!({"capabilities": {}, "rootUri": uri(&dir)}),
+    );
     server.notify("initialized", json!({}));
 
     let (name, text) = &files[0];
@@ -163,8 +192,21 @@ fn main() {
     let started = Instant::now();
     server.notify("textDocument/didOpen", json!({"textDocument": {"uri": file_uri, "languageId": "infra", "version": 1, "text": text}}));
     let first = server.diagnostics(&file_uri, 1);
-    assert_eq!(first.as_array().map(Vec::len), Some(0), "the generated project checks clean");
-    println!("{:<34} {:>8.2} ms", "open to first diagnostics", started.elapsed().as_secs_f64() * 1000.0);
+    assert_eq!(
+        first.as_array().map(Vec::len),
+        Some(0),
+        "the generated project checks clean"
+    );
+    println!(
+        "{:<34} {:>8.2} ms",
+        "open to first diagnostics",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    println!(
+        "{:<34} {:>8.1} MB",
+        "peak memory after opening",
+        server.peak_memory_mb()
+    );
 
     // Edits: change a function's memory back and forth; every edit needs a full re-check.
     let mut edit_times = Vec::new();
@@ -181,13 +223,20 @@ fn main() {
     // Let background work (the plan for hover) settle before timing queries.
     std::thread::sleep(Duration::from_millis(1500));
 
-    let current = if 61 % 2 == 0 { text.replacen("memory = 512MB", "memory = 1GB  ", 1) } else { text.clone() };
+    let current = if 61 % 2 == 0 {
+        text.replacen("memory = 512MB", "memory = 1GB  ", 1)
+    } else {
+        text.clone()
+    };
     let mut hover_times = Vec::new();
     for i in 0..200 {
         let target = ["media_", "thumb_", "encode_", "tick_"][i % 4];
         let position = position_of(&current, target, (i / 4) % 10, 2);
         let sent = Instant::now();
-        let result = server.request("textDocument/hover", json!({"textDocument": {"uri": file_uri}, "position": position}));
+        let result = server.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": file_uri}, "position": position}),
+        );
         hover_times.push(sent.elapsed());
         assert!(result.is_object(), "hover answered at {position}");
     }
@@ -195,14 +244,29 @@ fn main() {
     for i in 0..200 {
         let position = position_of(&current, "timeout = ", i % 10, "timeout = ".len());
         let sent = Instant::now();
-        let result = server.request("textDocument/completion", json!({"textDocument": {"uri": file_uri}, "position": position}));
+        let result = server.request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": file_uri}, "position": position}),
+        );
         completion_times.push(sent.elapsed());
-        assert!(result.as_array().is_some_and(|items| !items.is_empty()), "completion answered");
+        assert!(
+            result.as_array().is_some_and(|items| !items.is_empty()),
+            "completion answered"
+        );
     }
+    println!(
+        "{:<34} {:>8.1} MB",
+        "peak memory after the edits",
+        server.peak_memory_mb()
+    );
     stats("edit to fresh diagnostics", edit_times);
     stats("hover", hover_times);
     stats("completion", completion_times);
-    println!("{:<34} {:>8.1} MB", "server peak memory (VmHWM)", server.peak_memory_mb());
+    println!(
+        "{:<34} {:>8.1} MB",
+        "server peak memory (VmHWM)",
+        server.peak_memory_mb()
+    );
     server.request("shutdown", Value::Null);
     server.notify("exit", Value::Null);
     let _ = std::fs::remove_dir_all(&dir);
