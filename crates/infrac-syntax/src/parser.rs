@@ -147,7 +147,12 @@ where
             }
         })
         .labelled("a name");
-    let sep = tok(Kind::Semi).or(tok(Kind::Comma)).or_not();
+    // One parser for both separators: every alternative that fails costs chumsky a record
+    // of what was expected, and separators are tried after every member and element.
+    let sep = any()
+        .filter(|t: &Token| matches!(t.kind, Kind::Semi | Kind::Comma))
+        .ignored()
+        .or_not();
     // A line that starts a new item: a keyword, or a name followed by `.` (a trigger) or by
     // another name (a resource of an unknown kind).
     let item_start = choice((
@@ -187,37 +192,51 @@ where
                 span: sp(e.span()),
             });
 
-        let number = move |span: Span| -> (u64, &'s str) {
-            let text = &src[span.range()];
-            let digits = text
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(text.len());
-            (text[..digits].parse().unwrap_or(0), &text[digits..])
-        };
-        let int = tok(Kind::Int).map(move |span| ExprKind::Int(number(span).0 as i64));
-        let duration = tok(Kind::Duration).map(move |span| {
-            let (value, unit) = number(span);
-            let unit = match unit {
-                "m" => DurationUnit::Minutes,
-                "h" => DurationUnit::Hours,
-                "d" => DurationUnit::Days,
-                _ => DurationUnit::Seconds,
-            };
-            ExprKind::Duration { value, unit }
-        });
-        let size = tok(Kind::Size).map(move |span| {
-            let (value, unit) = number(span);
-            let unit = if unit == "GB" {
-                SizeUnit::Gb
-            } else {
-                SizeUnit::Mb
-            };
-            ExprKind::Size { value, unit }
-        });
-        let boolean = tok(Kind::KwTrue)
-            .to(ExprKind::Bool(true))
-            .or(tok(Kind::KwFalse).to(ExprKind::Bool(false)));
-        let bad_number = tok(Kind::BadNumber).to(ExprKind::Error);
+        // Numbers, units and booleans in one parser (one failure to record, not five).
+        let atom = any()
+            .filter(|t: &Token| {
+                matches!(
+                    t.kind,
+                    Kind::Int
+                        | Kind::Duration
+                        | Kind::Size
+                        | Kind::KwTrue
+                        | Kind::KwFalse
+                        | Kind::BadNumber
+                )
+            })
+            .map_with(move |t: Token, e| {
+                let span = sp(e.span());
+                let text = &src[span.range()];
+                let digits = text
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(text.len());
+                let value: u64 = text[..digits].parse().unwrap_or(0);
+                let unit = &text[digits..];
+                match t.kind {
+                    Kind::Int => ExprKind::Int(value as i64),
+                    Kind::Duration => ExprKind::Duration {
+                        value,
+                        unit: match unit {
+                            "m" => DurationUnit::Minutes,
+                            "h" => DurationUnit::Hours,
+                            "d" => DurationUnit::Days,
+                            _ => DurationUnit::Seconds,
+                        },
+                    },
+                    Kind::Size => ExprKind::Size {
+                        value,
+                        unit: if unit == "GB" {
+                            SizeUnit::Gb
+                        } else {
+                            SizeUnit::Mb
+                        },
+                    },
+                    Kind::KwTrue => ExprKind::Bool(true),
+                    Kind::KwFalse => ExprKind::Bool(false),
+                    _ => ExprKind::Error,
+                }
+            });
 
         let list = tok(Kind::LBracket)
             .ignore_then(expr.clone().then_ignore(sep).repeated().collect::<Vec<_>>())
@@ -292,22 +311,12 @@ where
                 ExprKind::Path(rest)
             });
 
-        choice((
-            string.clone().map(ExprKind::Str),
-            int,
-            duration,
-            size,
-            boolean,
-            bad_number,
-            list,
-            map,
-            path,
-        ))
-        .map_with(|kind, e| Expr {
-            kind,
-            span: sp(e.span()),
-        })
-        .labelled("a value")
+        choice((string.clone().map(ExprKind::Str), atom, path, map, list))
+            .map_with(|kind, e| Expr {
+                kind,
+                span: sp(e.span()),
+            })
+            .labelled("a value")
     });
 
     // The string parser again, outside the expression, for key patterns.
