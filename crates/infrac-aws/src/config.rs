@@ -36,7 +36,7 @@ pub fn custom_endpoint(config: &SdkConfig) -> bool {
 }
 
 /// Test hooks, read once from the environment. They exist only for infrac's own tests:
-/// - `INFRAC_TEST_KILL_AFTER_CALLS=N`: the process aborts (as if killed) just before its
+/// - `INFRAC_TEST_KILL_AFTER_CALLS=N`: the process sends itself SIGKILL just before its
 ///   N+1-th AWS call is sent, to test crash safety at every point of a deploy;
 /// - `INFRAC_TEST_CALL_LOG=FILE`: every AWS call is appended to FILE as `service operation`.
 #[derive(Debug, Default)]
@@ -85,7 +85,7 @@ impl Intercept for HookInterceptor {
         let hook = &self.0;
         let n = hook.calls.fetch_add(1, Ordering::SeqCst);
         if hook.kill_after.is_some_and(|limit| n >= limit) {
-            std::process::abort();
+            kill_self();
         }
         if let Some(path) = &hook.log {
             let (service, operation) = cfg
@@ -101,4 +101,30 @@ impl Intercept for HookInterceptor {
         }
         Ok(())
     }
+}
+
+/// Dies at once, as `kill -9` would have it: no destructor runs, no lock is released.
+fn kill_self() -> ! {
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &std::process::id().to_string()])
+        .status();
+    std::process::abort()
+}
+
+/// A configuration with fixed credentials and endpoint (tests against a local endpoint).
+pub async fn static_config(endpoint: &str, region: &str) -> SdkConfig {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .endpoint_url(endpoint)
+        .region(Region::new(region.to_string()))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .load()
+        .await
 }

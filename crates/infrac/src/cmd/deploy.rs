@@ -342,6 +342,17 @@ async fn deploy(
     })
 }
 
+/// `infrac plan`'s refresh: reads the state's resources back from AWS (in memory only; the
+/// stored state is not written).
+pub fn refresh_for_plan(project: &Project, stack: &str, state: &mut State) -> Result<(), String> {
+    runtime()?.block_on(async {
+        let provider = provider(project).await;
+        let backend = open_backend(project)?;
+        let engine = Engine::new(provider, backend.as_ref(), stack, Options::default());
+        refresh(&engine, state).await
+    })
+}
+
 /// The state, as `Known` outputs for other commands.
 pub fn known_of(state: &State) -> Known {
     Engine::<AwsProvider>::known(state, HashMap::new())

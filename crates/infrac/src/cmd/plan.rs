@@ -56,7 +56,7 @@ pub fn run(args: &PlanArgs) -> ExitCode {
         report_problems(&project, &lowered.problems);
         return ExitCode::FAILURE;
     }
-    let state = match load_state(&project, &lowered.graph, &args.stack) {
+    let mut state = match load_state(&project, &lowered.graph, &args.stack) {
         Ok(state) => state,
         Err(message) => {
             eprintln!("error: {message}");
@@ -64,9 +64,10 @@ pub fn run(args: &PlanArgs) -> ExitCode {
         }
     };
     if args.refresh && !state.is_empty() {
-        eprintln!(
-            "note: compared with the state as last recorded: reading resources back from AWS (refresh) comes with the AWS provider, which this build does not have; `--refresh=false` says so and silences this"
-        );
+        if let Err(message) = super::deploy::refresh_for_plan(&project, &args.stack, &mut state) {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
     }
     let plan = diff(&lowered.graph, &state);
     let text = match args.format {

@@ -1,0 +1,576 @@
+//! The test harness for deploys against moto's server: starts `moto_server` on a free port
+//! of 127.0.0.1, runs the real `infrac` binary against it, checks through the real SDK
+//! clients, and (`FaultProxy`) puts a proxy in front of it that delays, throttles and fails
+//! calls.
+
+#![allow(dead_code)]
+
+use infrac_aws::sdk;
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+pub struct Moto {
+    child: Mutex<Child>,
+    pub url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        if let Ok(mut child) = self.child.lock() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// One moto server for the whole test binary (each test uses its own project names), or
+/// `None` when moto is not installed (the test then says so loudly and passes).
+pub fn moto() -> Option<&'static Moto> {
+    static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        if Command::new("moto_server").arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
+            eprintln!("\n\n!!!!! SKIPPED: moto_server is not installed (python3 -m pip install \"moto[server]==5.2.5\"); scripts/test.sh installs it !!!!!\n");
+            return None;
+        }
+        let port = free_port();
+        let log = std::env::temp_dir().join(format!("infrac-moto-{port}.log"));
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).map(Stdio::from).unwrap_or_else(|_| Stdio::null()))
+            .spawn()
+            .expect("moto_server starts");
+        let moto = Moto { child: Mutex::new(child), url: format!("http://127.0.0.1:{port}") };
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(60) {
+            if http(&moto.url, "GET", "/moto-api/", "").is_some() {
+                return Some(moto);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("moto_server did not answer on port {port} within 60s (log: {})", log.display());
+    })
+    .as_ref()
+}
+
+/// A plain HTTP/1.1 request; the response body, or `None` when nothing answers.
+pub fn http(base: &str, method: &str, path: &str, body: &str) -> Option<String> {
+    let addr = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).ok()?;
+    let mut out = String::new();
+    stream.read_to_string(&mut out).ok()?;
+    out.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
+}
+
+/// A bucket's notification configuration as AWS Config records it (moto's S3 API never
+/// returns the EventBridge switch; its AWS Config emulation does). AWS Config speaks JSON
+/// over HTTP; moto does not check signatures.
+pub fn config_notifications(base: &str, bucket: &str) -> Value {
+    let addr = base.trim_start_matches("http://");
+    let body = format!("{{\"resourceKeys\":[{{\"resourceType\":\"AWS::S3::Bucket\",\"resourceId\":\"{bucket}\"}}]}}");
+    let mut stream = TcpStream::connect(addr).expect("connects");
+    write!(stream, "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: StarlingDoveService.BatchGetResourceConfig\r\nContent-Type: application/x-amz-json-1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/config/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).expect("writes");
+    let mut out = String::new();
+    stream.read_to_string(&mut out).expect("reads");
+    let json: Value =
+        serde_json::from_str(out.split_once("\r\n\r\n").map_or("", |(_, b)| b)).expect("json");
+    let text = json["baseConfigurationItems"][0]["supplementaryConfiguration"]
+        ["BucketNotificationConfiguration"]
+        .as_str()
+        .unwrap_or("{}")
+        .to_string();
+    serde_json::from_str(&text).expect("configuration json")
+}
+
+/// A project made from the thumbnailer example: its own name (so tests sharing one moto never
+/// meet), and `image` instead of `build` (no Docker engine here).
+pub fn thumbnailer(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thumbnailer");
+    copy_dir(&example, dir.path());
+    let main = dir.path().join("main.infra");
+    let text = std::fs::read_to_string(&main).expect("reads");
+    let text = text.replace(
+        "build  = \"./ffmpeg\"          // folder holding a Dockerfile",
+        "image = \"public.ecr.aws/docker/library/alpine:3.20\"",
+    );
+    assert!(text.contains("image = "), "the example changed: {text}");
+    std::fs::write(&main, text).expect("writes");
+    std::fs::write(
+        dir.path().join("infra.toml"),
+        format!("name = \"{name}\"\nregion = \"us-east-1\"\n"),
+    )
+    .expect("writes");
+    dir
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("reads dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            if entry.file_name() == ".infra" {
+                continue;
+            }
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copies");
+        }
+    }
+}
+
+pub fn edit(project: &Path, from: &str, to: &str) {
+    let main = project.join("main.infra");
+    let text = std::fs::read_to_string(&main).expect("reads");
+    assert!(text.contains(from), "no `{from}` in {text}");
+    std::fs::write(&main, text.replacen(from, to, 1)).expect("writes");
+}
+
+/// Runs `infrac ARGS` against `endpoint` with test credentials.
+pub fn infrac(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_infrac"));
+    cmd.args(args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("NO_COLOR", "1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("INFRAC_TEST_KILL_AFTER_CALLS")
+        .env_remove("INFRAC_TEST_CALL_LOG")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("infrac runs")
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[track_caller]
+pub fn ok(out: Output) -> String {
+    let t = text(&out);
+    assert!(
+        out.status.success(),
+        "infrac failed ({:?}):\n{t}",
+        out.status
+    );
+    t
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The SDK clients, pointed at moto.
+pub struct Sdk {
+    pub s3: sdk::s3::Client,
+    pub lambda: sdk::lambda::Client,
+    pub iam: sdk::iam::Client,
+    pub logs: sdk::logs::Client,
+    pub ecs: sdk::ecs::Client,
+    pub ecr: sdk::ecr::Client,
+    pub events: sdk::events::Client,
+}
+
+pub async fn sdk(endpoint: &str) -> Sdk {
+    let config = infrac_aws::config::static_config(endpoint, "us-east-1").await;
+    let s3 = sdk::s3::config::Builder::from(&config)
+        .force_path_style(true)
+        .build();
+    Sdk {
+        s3: sdk::s3::Client::from_conf(s3),
+        lambda: sdk::lambda::Client::new(&config),
+        iam: sdk::iam::Client::new(&config),
+        logs: sdk::logs::Client::new(&config),
+        ecs: sdk::ecs::Client::new(&config),
+        ecr: sdk::ecr::Client::new(&config),
+        events: sdk::events::Client::new(&config),
+    }
+}
+
+/// Every resource in moto tagged `infrac:project = project` and `infrac:stack = stack`, as
+/// `(type, name, infrac:id)`, found through the SDK (not through infrac's state).
+pub async fn tagged(sdk: &Sdk, project: &str, stack: &str) -> Vec<(String, String, String)> {
+    use std::collections::HashMap;
+    let mine = |tags: &HashMap<String, String>| {
+        (tags.get("infrac:project").map(String::as_str) == Some(project)
+            && tags.get("infrac:stack").map(String::as_str) == Some(stack))
+        .then(|| tags.get("infrac:id").cloned().unwrap_or_default())
+    };
+    let mut out = Vec::new();
+    for b in sdk
+        .s3
+        .list_buckets()
+        .send()
+        .await
+        .expect("lists buckets")
+        .buckets()
+    {
+        let name = b.name().unwrap_or_default().to_string();
+        if let Ok(t) = sdk.s3.get_bucket_tagging().bucket(&name).send().await {
+            let tags: HashMap<String, String> = t
+                .tag_set()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            if let Some(id) = mine(&tags) {
+                out.push(("aws:s3:Bucket".into(), name, id));
+            }
+        }
+    }
+    for f in sdk
+        .lambda
+        .list_functions()
+        .send()
+        .await
+        .expect("lists functions")
+        .functions()
+    {
+        let arn = f.function_arn().unwrap_or_default();
+        let tags = sdk
+            .lambda
+            .list_tags()
+            .resource(arn)
+            .send()
+            .await
+            .expect("tags")
+            .tags()
+            .cloned()
+            .unwrap_or_default();
+        if let Some(id) = mine(&tags) {
+            out.push((
+                "aws:lambda:Function".into(),
+                f.function_name().unwrap_or_default().into(),
+                id,
+            ));
+        }
+    }
+    for r in sdk
+        .iam
+        .list_roles()
+        .max_items(1000)
+        .send()
+        .await
+        .expect("lists roles")
+        .roles()
+    {
+        let t = sdk
+            .iam
+            .list_role_tags()
+            .role_name(r.role_name())
+            .send()
+            .await
+            .expect("role tags");
+        let tags: HashMap<String, String> = t
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
+        if let Some(id) = mine(&tags) {
+            out.push(("aws:iam:Role".into(), r.role_name().into(), id));
+        }
+    }
+    #[allow(deprecated)]
+    for g in sdk
+        .logs
+        .describe_log_groups()
+        .send()
+        .await
+        .expect("lists log groups")
+        .log_groups()
+    {
+        let name = g.log_group_name().unwrap_or_default();
+        let tags = sdk
+            .logs
+            .list_tags_log_group()
+            .log_group_name(name)
+            .send()
+            .await
+            .expect("tags")
+            .tags()
+            .cloned()
+            .unwrap_or_default();
+        if let Some(id) = mine(&tags) {
+            out.push(("aws:logs:LogGroup".into(), name.into(), id));
+        }
+    }
+    let clusters = sdk
+        .ecs
+        .list_clusters()
+        .send()
+        .await
+        .expect("lists clusters");
+    for arn in clusters.cluster_arns() {
+        let d = sdk
+            .ecs
+            .describe_clusters()
+            .clusters(arn)
+            .send()
+            .await
+            .expect("describes");
+        if d.clusters().iter().all(|c| c.status() != Some("ACTIVE")) {
+            continue;
+        }
+        let t = sdk
+            .ecs
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .expect("tags");
+        let tags: HashMap<String, String> = t
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        if let Some(id) = mine(&tags) {
+            out.push(("aws:ecs:Cluster".into(), arn.clone(), id));
+        }
+    }
+    let defs = sdk
+        .ecs
+        .list_task_definitions()
+        .status(sdk::ecs::types::TaskDefinitionStatus::Active)
+        .send()
+        .await
+        .expect("lists task definitions");
+    for arn in defs.task_definition_arns() {
+        let t = sdk
+            .ecs
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .expect("tags");
+        let tags: HashMap<String, String> = t
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        if let Some(id) = mine(&tags) {
+            out.push(("aws:ecs:TaskDefinition".into(), arn.clone(), id));
+        }
+    }
+    for rule in sdk
+        .events
+        .list_rules()
+        .send()
+        .await
+        .expect("lists rules")
+        .rules()
+    {
+        let arn = rule.arn().unwrap_or_default();
+        let t = sdk
+            .events
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .expect("tags");
+        let tags: HashMap<String, String> = t
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
+        if let Some(id) = mine(&tags) {
+            out.push((
+                "aws:events:Rule".into(),
+                rule.name().unwrap_or_default().into(),
+                id,
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A proxy in front of an endpoint: each request may be delayed, throttled or failed, by a
+/// rule the test sets. Every response closes its connection (moto's server does the same).
+pub struct FaultProxy {
+    pub url: String,
+    stop: Arc<AtomicBool>,
+    pub requests: Arc<AtomicU64>,
+    pub faults: Arc<AtomicU64>,
+}
+
+/// What to do with the n-th request (from 1) whose head is `head`.
+pub type Rule = dyn Fn(u64, &str) -> Fault + Send + Sync;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    Pass,
+    /// 429 with a throttling error in both AWS protocols' forms.
+    Throttle,
+    /// 500 Internal error.
+    Fail,
+}
+
+impl FaultProxy {
+    pub fn start(upstream: &str, latency: Duration, rule: Arc<Rule>) -> FaultProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let stop = Arc::new(AtomicBool::new(false));
+        let requests = Arc::new(AtomicU64::new(0));
+        let faults = Arc::new(AtomicU64::new(0));
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let (stop2, requests2, faults2) = (
+            Arc::clone(&stop),
+            Arc::clone(&requests),
+            Arc::clone(&faults),
+        );
+        listener.set_nonblocking(true).expect("nonblocking");
+        std::thread::spawn(move || {
+            while !stop2.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        let upstream = upstream.clone();
+                        let rule = Arc::clone(&rule);
+                        let (requests, faults) = (Arc::clone(&requests2), Arc::clone(&faults2));
+                        std::thread::spawn(move || {
+                            let _ = serve(client, &upstream, latency, &*rule, &requests, &faults);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+        });
+        FaultProxy {
+            url,
+            stop,
+            requests,
+            faults,
+        }
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte)? == 0 {
+            return Ok(None);
+        }
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf).into_owned();
+    let length = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body)?;
+    buf.extend_from_slice(&body);
+    Ok(Some((head, buf)))
+}
+
+fn serve(
+    mut client: TcpStream,
+    upstream: &str,
+    latency: Duration,
+    rule: &Rule,
+    requests: &AtomicU64,
+    faults: &AtomicU64,
+) -> std::io::Result<()> {
+    client.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let Some((head, raw)) = read_request(&mut client)? else {
+        return Ok(());
+    };
+    let n = requests.fetch_add(1, Ordering::SeqCst) + 1;
+    if !latency.is_zero() {
+        std::thread::sleep(latency);
+    }
+    match rule(n, &head) {
+        Fault::Pass => {
+            let mut up = TcpStream::connect(upstream)?;
+            up.write_all(&raw)?;
+            let mut response = Vec::new();
+            up.read_to_end(&mut response)?;
+            client.write_all(&response)?;
+        }
+        fault => {
+            faults.fetch_add(1, Ordering::SeqCst);
+            let (status, code) = if fault == Fault::Throttle {
+                ("429 Too Many Requests", "ThrottlingException")
+            } else {
+                ("500 Internal Server Error", "InternalFailure")
+            };
+            let json = head.to_ascii_lowercase().contains("x-amz-target")
+                || head.to_ascii_lowercase().contains("application/x-amz-json");
+            let body = if json {
+                format!("{{\"__type\":\"{code}\",\"message\":\"injected by the test proxy\"}}")
+            } else {
+                format!("<ErrorResponse><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error></ErrorResponse>")
+            };
+            let ctype = if json {
+                "application/x-amz-json-1.1"
+            } else {
+                "text/xml"
+            };
+            write!(client, "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nx-amzn-ErrorType: {code}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())?;
+        }
+    }
+    client.flush()?;
+    let _ = client.shutdown(Shutdown::Both);
+    Ok(())
+}
+
+/// The stack's state file, parsed.
+pub fn state(project: &Path, stack: &str) -> infrac_plan::State {
+    let text = std::fs::read_to_string(project.join(format!(".infra/state/{stack}.json")))
+        .expect("state exists");
+    infrac_plan::State::parse(&text).expect("state loads")
+}
+
+pub fn project_path(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().to_path_buf()
+}
