@@ -119,18 +119,6 @@ fn sp(span: SimpleSpan) -> Span {
     Span::new(span.start, span.end)
 }
 
-fn is_item_keyword(kind: Kind) -> bool {
-    matches!(
-        kind,
-        Kind::KwBucket
-            | Kind::KwFunction
-            | Kind::KwTask
-            | Kind::KwSchedule
-            | Kind::KwLet
-            | Kind::KwOutput
-    )
-}
-
 #[allow(clippy::too_many_lines)]
 fn file_parser<'t, 's: 't, I>(src: &'s str) -> impl Parser<'t, I, Vec<Item>, Extra<'t>>
 where
@@ -157,7 +145,7 @@ where
     // another name (a resource of an unknown kind).
     let item_start = choice((
         any()
-            .filter(|t: &Token| t.line_start && is_item_keyword(t.kind))
+            .filter(|t: &Token| t.line_start && t.kind.starts_item())
             .ignored(),
         any()
             .filter(|t: &Token| t.line_start && t.kind == Kind::Ident)
@@ -362,7 +350,7 @@ where
     // like `this is not a member` is a broken member, not a resource of an unknown kind.
     let block_exit = choice((
         any()
-            .filter(|t: &Token| t.line_start && is_item_keyword(t.kind))
+            .filter(|t: &Token| t.line_start && t.kind.starts_item())
             .ignored(),
         any()
             .filter(|t: &Token| t.line_start && t.kind == Kind::Ident)
@@ -538,7 +526,7 @@ fn syntax_diagnostic(
     }
     let found_kind = error.found().map(|t| t.kind);
     // A block cut short by the next declaration: say the one thing that is missing.
-    if expected.iter().any(|e| e == "`}`") && found_kind.is_some_and(is_item_keyword) {
+    if expected.iter().any(|e| e == "`}`") && found_kind.is_some_and(Kind::starts_item) {
         expected = vec!["`}`".to_string()];
     }
     let wanted = match expected.as_slice() {

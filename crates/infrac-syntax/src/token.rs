@@ -63,7 +63,8 @@ impl Kind {
         })
     }
 
-    pub fn is_keyword(self) -> bool {
+    /// The keywords that begin a declaration: a line starting with one starts a new item.
+    pub fn starts_item(self) -> bool {
         matches!(
             self,
             Kind::KwBucket
@@ -72,12 +73,15 @@ impl Kind {
                 | Kind::KwSchedule
                 | Kind::KwLet
                 | Kind::KwOutput
-                | Kind::KwReads
-                | Kind::KwWrites
-                | Kind::KwEvent
-                | Kind::KwTrue
-                | Kind::KwFalse
         )
+    }
+
+    pub fn is_keyword(self) -> bool {
+        self.starts_item()
+            || matches!(
+                self,
+                Kind::KwReads | Kind::KwWrites | Kind::KwEvent | Kind::KwTrue | Kind::KwFalse
+            )
     }
 
     /// How the token is named in "expected ..." messages.
