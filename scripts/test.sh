@@ -47,7 +47,16 @@ run_part() {
   rm -f "$log"
 }
 
+# The deploy tests (crates/infrac/tests/moto.rs) run against moto's server; they skip only
+# when it is missing, so install it here and CI never skips them.
+install_moto() {
+  command -v moto_server >/dev/null 2>&1 ||
+    python3 -m pip install --quiet "moto[server]==5.2.5" ||
+    echo "warning: could not install moto; the deploy tests will skip"
+}
+
 rust_tests() {
+  install_moto
   cargo build --workspace --all-targets --locked &&
   cargo test --workspace --locked -- --color never
 }
