@@ -76,3 +76,67 @@ fn a_generated_project_previews_exactly_what_it_plans() {
     assert_same(&analysis, "generated");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A state as if the program had been deployed: every planned step recorded.
+fn deployed(analysis: &Analysis) -> infrac_plan::state::State {
+    let lowered = lower_program(
+        &analysis.project,
+        &analysis.checked.model,
+        &DiskFileSystem,
+        &analysis.stack,
+    );
+    let mut state = infrac_plan::state::State::empty(
+        &analysis.project.settings.name,
+        &analysis.stack,
+        "test-lineage",
+    );
+    for step in infrac_plan::diff::diff(&lowered.graph, &state).steps {
+        state.record(
+            &step,
+            serde_json::json!({"arn": format!("arn:aws:test:::{}", step.id)}),
+        );
+    }
+    state
+}
+
+fn analysis_of(text: &str) -> Analysis {
+    let project = build_project(
+        PathBuf::from("."),
+        vec![(PathBuf::from("main.infra"), text.as_bytes().to_vec())],
+        None,
+    );
+    Analysis::new(project, Arc::new(DiskFileSystem))
+}
+
+#[test]
+fn hover_says_what_is_deployed_and_what_a_deploy_would_change() {
+    let program = "bucket media {}\ntask ffmpeg {\n  image = \"x\"\n  memory = 512MB\n  reads media\n}\nmedia.on_put(\".mp4\") -> task ffmpeg\n";
+    let state = deployed(&analysis_of(program));
+
+    let same = analysis_of(program).with_stack("dev", Some(state.clone()));
+    let offset = program.find("ffmpeg").expect("name") + 1;
+    let text = infrac_ide::hover(&same, infrac_syntax::FileId(0), offset, 0)
+        .expect("hover")
+        .markdown;
+    assert!(
+        text.contains("**infrac-ide-dev-ffmpeg** (deployed, up to date)"),
+        "{text}"
+    );
+    assert!(!text.contains("known after deploy"), "{text}");
+
+    let changed = program.replace("memory = 512MB", "cpu = 512\n  memory = 1GB");
+    let after = analysis_of(&changed).with_stack("dev", Some(state));
+    let offset = changed.find("ffmpeg").expect("name") + 1;
+    let text = infrac_ide::hover(&after, infrac_syntax::FileId(0), offset, 0)
+        .expect("hover")
+        .markdown;
+    assert!(
+        text.contains("`aws:ecs:TaskDefinition` **infrac-ide-dev-ffmpeg** (will replace: "),
+        "{text}"
+    );
+    assert!(text.contains("memory 512 -> 1024"), "{text}");
+    assert!(
+        text.contains("**infrac-ide-dev-ffmpeg-task** (deployed, up to date)"),
+        "{text}"
+    );
+}
