@@ -17,6 +17,8 @@ struct Client {
     notifications: UnboundedReceiver<(String, Value)>,
     dir: PathBuf,
     versions: std::collections::HashMap<String, i32>,
+    /// Notifications received while waiting for another one.
+    pending: Vec<(String, Value)>,
 }
 
 fn uri(path: &Path) -> String {
@@ -79,6 +81,7 @@ impl Client {
             notifications: rx,
             dir,
             versions: std::collections::HashMap::default(),
+            pending: Vec::new(),
         };
         let init = client
             .request("initialize", json!({"capabilities": {}}))
@@ -132,25 +135,37 @@ impl Client {
         self.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]})).await;
     }
 
-    /// The next diagnostics published for `file` whose version is at least `version`.
+    /// The next diagnostics published for `file` (at the document's current version when it
+    /// is open). Notifications about other files are kept for later calls.
     async fn diagnostics(&mut self, file: &str) -> Vec<Value> {
         let uri = self.uri(file);
         let wanted = self.versions.get(&uri).copied();
+        let matches = |method: &str, params: &Value| {
+            let version = params["version"].as_i64().map(|v| v as i32);
+            method == "textDocument/publishDiagnostics"
+                && params["uri"] == uri.as_str()
+                && (wanted.is_none() || version.is_none() || version >= wanted)
+        };
+        if let Some(i) = self.pending.iter().position(|(m, p)| matches(m, p)) {
+            let (_, params) = self.pending.remove(i);
+            return params["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+        }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             let (method, params) = tokio::time::timeout_at(deadline, self.notifications.recv())
                 .await
                 .expect("diagnostics in time")
                 .expect("server alive");
-            if method == "textDocument/publishDiagnostics" && params["uri"] == uri.as_str() {
-                let version = params["version"].as_i64().map(|v| v as i32);
-                if wanted.is_none() || version.is_none() || version >= wanted {
-                    return params["diagnostics"]
-                        .as_array()
-                        .cloned()
-                        .unwrap_or_default();
-                }
+            if matches(&method, &params) {
+                return params["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
             }
+            self.pending.push((method, params));
         }
     }
 
@@ -656,4 +671,45 @@ async fn rapid_edits_are_coalesced_and_the_last_one_wins() {
         extra += 1;
     }
     assert!(extra < 40, "{extra} extra publications for 40 edits");
+}
+
+#[tokio::test]
+async fn files_changed_outside_the_editor_are_picked_up() {
+    let mut c = Client::start(
+        "watched",
+        &[("b.infra", "task t {\n  image = \"x\"\n  reads media\n}\n")],
+    )
+    .await;
+    c.open("a.infra", "bucket media {}\nmedia.on_put() -> task t\n")
+        .await;
+    assert!(c.diagnostics("a.infra").await.is_empty());
+    assert!(c.diagnostics("b.infra").await.is_empty());
+    // A `git pull` changes b.infra on disk; the editor reports it.
+    std::fs::write(
+        c.dir.join("b.infra"),
+        "task t {\n  image = \"x\"\n  reads videos\n}\n",
+    )
+    .expect("write");
+    let b = c.uri("b.infra");
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": b, "type": 2}]}),
+    )
+    .await;
+    assert_eq!(
+        summary(&c.diagnostics("b.infra").await),
+        vec!["E0103 2:8 `videos` is not declared"]
+    );
+    // The file is deleted: its diagnostics are cleared and the trigger's target is gone.
+    std::fs::remove_file(c.dir.join("b.infra")).expect("remove");
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": b, "type": 3}]}),
+    )
+    .await;
+    assert!(c.diagnostics("b.infra").await.is_empty());
+    assert_eq!(
+        summary(&c.diagnostics("a.infra").await),
+        vec!["E0103 1:23 `t` is not declared"]
+    );
 }
