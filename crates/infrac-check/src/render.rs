@@ -5,6 +5,12 @@ use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
 use infrac_syntax::{Diagnostic, Severity};
 use std::fmt::Write as _;
 
+/// A path as people read it: as given, without a leading `./` (`infrac check` in the project
+/// folder names `main.infra`, as the JSON format's example does).
+pub fn display_path(path: &std::path::Path) -> String {
+    path.strip_prefix(".").unwrap_or(path).display().to_string()
+}
+
 /// Renders diagnostics as a terminal user reads them, with colour or without.
 pub fn render_terminal(diagnostics: &[Diagnostic], project: &Project, color: bool) -> String {
     let mut out = Vec::new();
@@ -18,11 +24,11 @@ pub fn render_terminal(diagnostics: &[Diagnostic], project: &Project, color: boo
     wanted.dedup();
     let mut cache = ariadne::sources(wanted.into_iter().map(|id| {
         let f = project.file(id);
-        (f.path.display().to_string(), f.text.clone())
+        (display_path(&f.path), f.text.clone())
     }));
     for d in diagnostics {
         let file = project.file(d.file);
-        let id = file.path.display().to_string();
+        let id = display_path(&file.path);
         let (kind, colour) = match d.severity {
             Severity::Error => (ReportKind::Error, Color::Red),
             Severity::Warning => (ReportKind::Warning, Color::Yellow),
@@ -50,7 +56,7 @@ pub fn render_terminal(diagnostics: &[Diagnostic], project: &Project, color: boo
             .with_message(&d.message);
         for (label_file, range, message, label_colour) in labels {
             report = report.with_label(
-                Label::new((project.file(label_file).path.display().to_string(), range))
+                Label::new((display_path(&project.file(label_file).path), range))
                     .with_message(message)
                     .with_color(label_colour),
             );
@@ -103,7 +109,7 @@ pub fn render_json(diagnostics: &[Diagnostic], project: &Project) -> String {
             "code": d.code.as_str(),
             "severity": d.severity.as_str(),
             "message": d.message,
-            "file": file.path.display().to_string(),
+            "file": display_path(&file.path),
             "line": start.line,
             "column": start.column,
             "end_line": end.line,

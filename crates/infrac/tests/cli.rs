@@ -63,7 +63,7 @@ fn errors_exit_1_and_json_is_one_object_per_line() {
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
     assert_eq!(
         stdout,
-        "{\"code\":\"E0201\",\"column\":3,\"end_column\":12,\"end_line\":2,\"file\":\"./main.infra\",\"line\":2,\"message\":\"a bucket has no attribute `versoning`\",\"severity\":\"error\"}\n"
+        "{\"code\":\"E0201\",\"column\":3,\"end_column\":12,\"end_line\":2,\"file\":\"main.infra\",\"line\":2,\"message\":\"a bucket has no attribute `versoning`\",\"severity\":\"error\"}\n"
     );
     let human = infrac(&["check", "main.infra"], &dir);
     assert_eq!(human.status.code(), Some(1));
@@ -124,7 +124,7 @@ fn bad_infra_toml_is_a_diagnostic_with_its_span() {
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
     assert!(stdout.contains("\"code\":\"E0003\""), "{stdout}");
     assert!(
-        stdout.contains("\"file\":\"./infra.toml\",\"line\":1"),
+        stdout.contains("\"file\":\"infra.toml\",\"line\":1"),
         "{stdout}"
     );
 }
