@@ -117,6 +117,8 @@ pub enum DeployError {
     State(StateError),
     /// A fact about the account could not be found.
     Lookup(ProviderError),
+    /// A resource in state could not be read back.
+    Refresh(ProviderError),
     /// A precondition of the steps is missing (nothing was changed).
     Preflight(ProviderError),
 }
@@ -128,6 +130,10 @@ impl fmt::Display for DeployError {
             DeployError::Lookup(err) => {
                 write!(f, "could not look up a fact about the account: {err}")
             }
+            DeployError::Refresh(err) => write!(
+                f,
+                "could not read the deployed resources back: {err}; nothing was changed"
+            ),
             DeployError::Preflight(err) => write!(f, "{err}; nothing was changed"),
         }
     }
@@ -347,7 +353,7 @@ impl<'b, P: Provider> Engine<'b, P> {
                 ))
             })?;
             let observed = read.map_err(|e| {
-                DeployError::Lookup(ProviderError {
+                DeployError::Refresh(ProviderError {
                     message: format!("reading {}: {}", resource.id, e.message),
                     ..e
                 })
@@ -451,9 +457,14 @@ impl<'b, P: Provider> Engine<'b, P> {
         }
         let mut running: JoinSet<(usize, Phase, Result<Value, ProviderError>)> = JoinSet::new();
         let mut stopping = false;
+        // Calls whose pending marks are in `state` but not saved yet. One save covers every
+        // step that starts (or ends) at the same moment, so a run saves far less often than
+        // twice per step, and no call starts before its pending mark is stored.
+        let mut to_spawn: Vec<(usize, Call)> = Vec::new();
         loop {
             // Start what is ready, up to the parallelism.
-            while !stopping && running.len() < self.options.parallelism {
+            let mut dirty = false;
+            while !stopping && running.len() + to_spawn.len() < self.options.parallelism {
                 let ready = (0..steps.len()).find(|&i| {
                     phase[i] == StepPhase::Waiting
                         && waits_for[i].iter().all(|&j| phase[j] == StepPhase::Done)
@@ -472,15 +483,9 @@ impl<'b, P: Provider> Engine<'b, P> {
                         });
                     }
                     Ok(Begin::Call { call, next, save }) => {
-                        if save {
-                            if let Err(err) = self.save(&mut state, &mut stored_serial) {
-                                report.state_error = Some(err.to_string());
-                                stopping = true;
-                                break;
-                            }
-                        }
+                        dirty |= save;
                         phase[i] = next;
-                        self.spawn(&mut running, i, step, call);
+                        to_spawn.push((i, call));
                     }
                     Err(message) => {
                         phase[i] = StepPhase::Failed;
@@ -489,74 +494,95 @@ impl<'b, P: Provider> Engine<'b, P> {
                     }
                 }
             }
-            let Some(joined) = running.join_next().await else {
+            if dirty {
+                if let Err(err) = self.save(&mut state, &mut stored_serial) {
+                    report.state_error = Some(err.to_string());
+                    stopping = true;
+                    // Nothing of this batch was called: it is left.
+                    for (i, _) in to_spawn.drain(..) {
+                        phase[i] = StepPhase::Waiting;
+                    }
+                }
+            }
+            for (i, call) in to_spawn.drain(..) {
+                self.spawn(&mut running, i, &steps[i], call);
+            }
+            let Some(first) = running.join_next().await else {
                 break;
             };
-            let Ok((i, call_phase, result)) = joined else {
-                // A provider call panicked: nothing to record; stop starting new work.
-                stopping = true;
-                continue;
-            };
-            let step = &steps[i];
-            let result = match result {
-                Err(err) if call_phase == Phase::Deleting && err.is_not_found() => Ok(Value::Null),
-                other => other,
-            };
-            match result {
-                Err(err) => {
-                    phase[i] = StepPhase::Failed;
-                    let message = err.to_string();
-                    self.fail(&mut report, step, call_phase, message, Some(err));
+            let mut joined = vec![first];
+            while let Some(more) = running.try_join_next() {
+                joined.push(more);
+            }
+            let mut dirty = false;
+            for result in joined {
+                let Ok((i, call_phase, result)) = result else {
+                    // A provider call panicked: nothing to record; stop starting new work.
                     stopping = true;
+                    continue;
+                };
+                let step = &steps[i];
+                let result = match result {
+                    Err(err) if call_phase == Phase::Deleting && err.is_not_found() => {
+                        Ok(Value::Null)
+                    }
+                    other => other,
+                };
+                match result {
+                    Err(err) => {
+                        phase[i] = StepPhase::Failed;
+                        let message = err.to_string();
+                        self.fail(&mut report, step, call_phase, message, Some(err));
+                        stopping = true;
+                    }
+                    Ok(outputs) => match phase[i] {
+                        StepPhase::DeleteOnly => {
+                            state.record(&as_action(step, Action::Delete), Value::Null);
+                            known.outputs.remove(&step.id);
+                            self.finish(i, step, &mut phase, &mut report, &started_at);
+                            dirty = true;
+                        }
+                        StepPhase::DeleteThenCreate => {
+                            // The old resource is gone: record that, then start the create
+                            // (after the save below has stored its pending mark).
+                            state.record(&as_action(step, Action::Delete), Value::Null);
+                            known.outputs.remove(&step.id);
+                            state.mark_pending(&as_action(step, Action::Create));
+                            dirty = true;
+                            match desired(step, &known) {
+                                Ok(resource) => {
+                                    phase[i] = StepPhase::Final;
+                                    to_spawn.push((i, Call::Create(resource)));
+                                }
+                                Err(message) => {
+                                    phase[i] = StepPhase::Failed;
+                                    self.fail(&mut report, step, Phase::Creating, message, None);
+                                    stopping = true;
+                                }
+                            }
+                        }
+                        _ => {
+                            let outputs = if outputs.is_object() {
+                                outputs
+                            } else {
+                                Value::Object(serde_json::Map::new())
+                            };
+                            known.outputs.insert(step.id.clone(), outputs.clone());
+                            state.record(step, outputs);
+                            self.finish(i, step, &mut phase, &mut report, &started_at);
+                            dirty = true;
+                        }
+                    },
                 }
-                Ok(outputs) => match phase[i] {
-                    StepPhase::DeleteOnly => {
-                        state.record(&as_action(step, Action::Delete), Value::Null);
-                        known.outputs.remove(&step.id);
-                        self.finish(i, step, &mut phase, &mut report, &started_at);
-                        if let Err(err) = self.save(&mut state, &mut stored_serial) {
-                            report.state_error = Some(err.to_string());
-                            stopping = true;
-                        }
+            }
+            if dirty {
+                if let Err(err) = self.save(&mut state, &mut stored_serial) {
+                    report.state_error = Some(err.to_string());
+                    stopping = true;
+                    for (i, _) in to_spawn.drain(..) {
+                        phase[i] = StepPhase::Failed;
                     }
-                    StepPhase::DeleteThenCreate => {
-                        // The old resource is gone: record that, then start the create.
-                        state.record(&as_action(step, Action::Delete), Value::Null);
-                        known.outputs.remove(&step.id);
-                        let create = as_action(step, Action::Create);
-                        state.mark_pending(&create);
-                        if let Err(err) = self.save(&mut state, &mut stored_serial) {
-                            report.state_error = Some(err.to_string());
-                            stopping = true;
-                            continue;
-                        }
-                        match desired(step, &known) {
-                            Ok(resource) => {
-                                phase[i] = StepPhase::Final;
-                                self.spawn(&mut running, i, step, Call::Create(resource));
-                            }
-                            Err(message) => {
-                                phase[i] = StepPhase::Failed;
-                                self.fail(&mut report, step, Phase::Creating, message, None);
-                                stopping = true;
-                            }
-                        }
-                    }
-                    _ => {
-                        let outputs = if outputs.is_object() {
-                            outputs
-                        } else {
-                            Value::Object(serde_json::Map::new())
-                        };
-                        known.outputs.insert(step.id.clone(), outputs.clone());
-                        state.record(step, outputs);
-                        self.finish(i, step, &mut phase, &mut report, &started_at);
-                        if let Err(err) = self.save(&mut state, &mut stored_serial) {
-                            report.state_error = Some(err.to_string());
-                            stopping = true;
-                        }
-                    }
-                },
+                }
             }
         }
         for (i, step) in steps.iter().enumerate() {

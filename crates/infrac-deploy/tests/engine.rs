@@ -105,8 +105,9 @@ async fn deploys_in_order_and_then_has_nothing_to_do() {
     let state = stored(&backend);
     assert_eq!(state.resources.len(), 6);
     assert!(state.resources.iter().all(|r| r.status == Status::Applied));
-    // Saved after every step, and before every create (pending): 12 saves.
-    assert_eq!(state.serial, 12);
+    // Saved before every create (pending) and after every step; steps that start or end
+    // together share a save: at most 12 saves, and at least 2 per level of the graph.
+    assert!((6..=12).contains(&state.serial), "{}", state.serial);
     // References were resolved from outputs: the function got its role's ARN.
     let f = cloud
         .get(ResourceType::LambdaFunction, "p-dev-a")
@@ -121,6 +122,7 @@ async fn deploys_in_order_and_then_has_nothing_to_do() {
         state.get("a").expect("a").inputs["role_arn"],
         output_ref("a/role", "arn")
     );
+    let serial = state.serial;
     cloud.clear_calls();
     let report = deploy(&cloud, &backend, &g).await;
     assert!(report.done.is_empty());
@@ -129,7 +131,11 @@ async fn deploys_in_order_and_then_has_nothing_to_do() {
         "{:?}",
         cloud.calls()
     );
-    assert_eq!(stored(&backend).serial, 12, "a no-op deploy writes nothing");
+    assert_eq!(
+        stored(&backend).serial,
+        serial,
+        "a no-op deploy writes nothing"
+    );
 }
 
 #[tokio::test]

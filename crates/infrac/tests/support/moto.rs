@@ -3,7 +3,12 @@
 //! clients, and (`FaultProxy`) puts a proxy in front of it that delays, throttles and fails
 //! calls.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::map_unwrap_or,
+    clippy::needless_pass_by_value,
+    clippy::redundant_closure_for_method_calls
+)]
 
 use infrac_aws::sdk;
 use serde_json::Value;
@@ -226,6 +231,7 @@ pub async fn tagged(sdk: &Sdk, project: &str, stack: &str) -> Vec<(String, Strin
             && tags.get("infrac:stack").map(String::as_str) == Some(stack))
         .then(|| tags.get("infrac:id").cloned().unwrap_or_default())
     };
+    let pairs = |it: Vec<(String, String)>| -> HashMap<String, String> { it.into_iter().collect() };
     let mut out = Vec::new();
     for b in sdk
         .s3
@@ -237,90 +243,128 @@ pub async fn tagged(sdk: &Sdk, project: &str, stack: &str) -> Vec<(String, Strin
     {
         let name = b.name().unwrap_or_default().to_string();
         if let Ok(t) = sdk.s3.get_bucket_tagging().bucket(&name).send().await {
-            let tags: HashMap<String, String> = t
-                .tag_set()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string()))
-                .collect();
+            let tags = pairs(
+                t.tag_set()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect(),
+            );
             if let Some(id) = mine(&tags) {
                 out.push(("aws:s3:Bucket".into(), name, id));
             }
         }
     }
-    for f in sdk
-        .lambda
-        .list_functions()
-        .send()
-        .await
-        .expect("lists functions")
-        .functions()
-    {
-        let arn = f.function_arn().unwrap_or_default();
-        let tags = sdk
+    let mut marker = None;
+    loop {
+        let page = sdk
             .lambda
-            .list_tags()
-            .resource(arn)
+            .list_functions()
+            .set_marker(marker)
             .send()
             .await
-            .expect("tags")
-            .tags()
-            .cloned()
-            .unwrap_or_default();
-        if let Some(id) = mine(&tags) {
-            out.push((
-                "aws:lambda:Function".into(),
-                f.function_name().unwrap_or_default().into(),
-                id,
-            ));
+            .expect("lists functions");
+        for f in page.functions() {
+            let arn = f.function_arn().unwrap_or_default();
+            let tags = sdk
+                .lambda
+                .list_tags()
+                .resource(arn)
+                .send()
+                .await
+                .expect("tags")
+                .tags()
+                .cloned()
+                .unwrap_or_default();
+            if let Some(id) = mine(&tags) {
+                out.push((
+                    "aws:lambda:Function".into(),
+                    f.function_name().unwrap_or_default().into(),
+                    id,
+                ));
+            }
+        }
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            break;
         }
     }
-    for r in sdk
-        .iam
-        .list_roles()
-        .max_items(1000)
-        .send()
-        .await
-        .expect("lists roles")
-        .roles()
-    {
-        let t = sdk
+    let mut marker = None;
+    loop {
+        let page = sdk
             .iam
-            .list_role_tags()
-            .role_name(r.role_name())
+            .list_roles()
+            .set_marker(marker)
             .send()
             .await
-            .expect("role tags");
-        let tags: HashMap<String, String> = t
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect();
-        if let Some(id) = mine(&tags) {
-            out.push(("aws:iam:Role".into(), r.role_name().into(), id));
+            .expect("lists roles");
+        for r in page.roles() {
+            let t = sdk
+                .iam
+                .list_role_tags()
+                .role_name(r.role_name())
+                .send()
+                .await
+                .expect("role tags");
+            let tags = pairs(
+                t.tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect(),
+            );
+            if let Some(id) = mine(&tags) {
+                out.push(("aws:iam:Role".into(), r.role_name().into(), id));
+            }
+        }
+        marker = page
+            .marker()
+            .map(str::to_string)
+            .filter(|_| page.is_truncated());
+        if marker.is_none() {
+            break;
         }
     }
-    #[allow(deprecated)]
-    for g in sdk
-        .logs
-        .describe_log_groups()
-        .send()
-        .await
-        .expect("lists log groups")
-        .log_groups()
-    {
-        let name = g.log_group_name().unwrap_or_default();
-        let tags = sdk
+    let mut token = None;
+    loop {
+        let page = sdk
             .logs
-            .list_tags_log_group()
-            .log_group_name(name)
+            .describe_log_groups()
+            .set_next_token(token)
             .send()
             .await
-            .expect("tags")
-            .tags()
-            .cloned()
-            .unwrap_or_default();
-        if let Some(id) = mine(&tags) {
-            out.push(("aws:logs:LogGroup".into(), name.into(), id));
+            .expect("lists log groups");
+        for g in page.log_groups() {
+            let name = g.log_group_name().unwrap_or_default();
+            let arn = g
+                .arn()
+                .unwrap_or_default()
+                .trim_end_matches(":*")
+                .to_string();
+            let mut tags = sdk
+                .logs
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .ok()
+                .and_then(|t| t.tags().cloned())
+                .unwrap_or_default();
+            if tags.is_empty() {
+                #[allow(deprecated)]
+                let old = sdk
+                    .logs
+                    .list_tags_log_group()
+                    .log_group_name(name)
+                    .send()
+                    .await;
+                tags = old.ok().and_then(|t| t.tags().cloned()).unwrap_or_default();
+            }
+            if let Some(id) = mine(&tags) {
+                out.push(("aws:logs:LogGroup".into(), name.into(), id));
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
         }
     }
     let clusters = sdk
@@ -347,76 +391,94 @@ pub async fn tagged(sdk: &Sdk, project: &str, stack: &str) -> Vec<(String, Strin
             .send()
             .await
             .expect("tags");
-        let tags: HashMap<String, String> = t
-            .tags()
-            .iter()
-            .map(|t| {
-                (
-                    t.key().unwrap_or_default().to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
+        let tags = pairs(
+            t.tags()
+                .iter()
+                .map(|t| {
+                    (
+                        t.key().unwrap_or_default().to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect(),
+        );
         if let Some(id) = mine(&tags) {
             out.push(("aws:ecs:Cluster".into(), arn.clone(), id));
         }
     }
-    let defs = sdk
-        .ecs
-        .list_task_definitions()
-        .status(sdk::ecs::types::TaskDefinitionStatus::Active)
-        .send()
-        .await
-        .expect("lists task definitions");
-    for arn in defs.task_definition_arns() {
-        let t = sdk
+    let mut token = None;
+    loop {
+        let page = sdk
             .ecs
-            .list_tags_for_resource()
-            .resource_arn(arn)
+            .list_task_definitions()
+            .status(sdk::ecs::types::TaskDefinitionStatus::Active)
+            .set_next_token(token)
             .send()
             .await
-            .expect("tags");
-        let tags: HashMap<String, String> = t
-            .tags()
-            .iter()
-            .map(|t| {
-                (
-                    t.key().unwrap_or_default().to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
-        if let Some(id) = mine(&tags) {
-            out.push(("aws:ecs:TaskDefinition".into(), arn.clone(), id));
+            .expect("lists task definitions");
+        for arn in page.task_definition_arns() {
+            let t = sdk
+                .ecs
+                .list_tags_for_resource()
+                .resource_arn(arn)
+                .send()
+                .await
+                .expect("tags");
+            let tags = pairs(
+                t.tags()
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.key().unwrap_or_default().to_string(),
+                            t.value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect(),
+            );
+            if let Some(id) = mine(&tags) {
+                out.push(("aws:ecs:TaskDefinition".into(), arn.clone(), id));
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
         }
     }
-    for rule in sdk
-        .events
-        .list_rules()
-        .send()
-        .await
-        .expect("lists rules")
-        .rules()
-    {
-        let arn = rule.arn().unwrap_or_default();
-        let t = sdk
+    let mut token = None;
+    loop {
+        let page = sdk
             .events
-            .list_tags_for_resource()
-            .resource_arn(arn)
+            .list_rules()
+            .set_next_token(token)
             .send()
             .await
-            .expect("tags");
-        let tags: HashMap<String, String> = t
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect();
-        if let Some(id) = mine(&tags) {
-            out.push((
-                "aws:events:Rule".into(),
-                rule.name().unwrap_or_default().into(),
-                id,
-            ));
+            .expect("lists rules");
+        for rule in page.rules() {
+            let arn = rule.arn().unwrap_or_default();
+            let t = sdk
+                .events
+                .list_tags_for_resource()
+                .resource_arn(arn)
+                .send()
+                .await
+                .expect("tags");
+            let tags = pairs(
+                t.tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect(),
+            );
+            if let Some(id) = mine(&tags) {
+                out.push((
+                    "aws:events:Rule".into(),
+                    rule.name().unwrap_or_default().into(),
+                    id,
+                ));
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
         }
     }
     out.sort();
@@ -544,12 +606,23 @@ fn serve(
             } else {
                 ("500 Internal Server Error", "InternalFailure")
             };
-            let json = head.to_ascii_lowercase().contains("x-amz-target")
-                || head.to_ascii_lowercase().contains("application/x-amz-json");
+            let lower = head.to_ascii_lowercase();
+            // Each protocol's error shape: JSON (a target header), Query (a form body, as
+            // IAM and STS send), and S3's bare `<Error>`.
+            // Lambda's REST paths start with its API version (`/2015-03-31/functions/...`).
+            let json = lower.contains("x-amz-target")
+                || lower.contains("application/x-amz-json")
+                || lower
+                    .split(' ')
+                    .nth(1)
+                    .is_some_and(|path| path.starts_with("/20"));
+            let query = lower.contains("application/x-www-form-urlencoded");
             let body = if json {
                 format!("{{\"__type\":\"{code}\",\"message\":\"injected by the test proxy\"}}")
-            } else {
+            } else if query {
                 format!("<ErrorResponse><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error></ErrorResponse>")
+            } else {
+                format!("<Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error>")
             };
             let ctype = if json {
                 "application/x-amz-json-1.1"
