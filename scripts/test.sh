@@ -58,7 +58,8 @@ install_moto() {
 rust_tests() {
   install_moto
   cargo build --workspace --all-targets --locked &&
-  cargo test --workspace --locked -- --color never
+  # --no-fail-fast: one failing test binary must not hide the results of the others.
+  cargo test --workspace --locked --no-fail-fast -- --color never
 }
 
 examples() {
