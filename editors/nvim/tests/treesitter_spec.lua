@@ -41,8 +41,7 @@ elseif abi == nil then
   why_not = "grammar/tree-sitter-infra/src/parser.c is missing"
 elseif supported == nil or abi > supported then
   why_not = string.format(
-    "the parser has tree-sitter ABI %d; this Neovim loads ABI <= %s (ABI 15 needs Neovim 0.11+; "
-      .. "`tree-sitter generate --abi 14` would serve 0.9/0.10)",
+    "the parser has tree-sitter ABI %d; this Neovim loads ABI <= %s (grammar/test.sh generates ABI 14)",
     abi,
     tostring(supported)
   )
@@ -110,7 +109,13 @@ else
     has("false", "boolean")
   end)
 
-  T.test("setup() turns tree-sitter highlighting on", function()
+  -- The plugin starts highlighting with vim.treesitter.start (0.8+); 0.7 loads
+  -- an ABI 14 parser but keeps the regex syntax.
+  local test_start = vim.treesitter.start and T.test
+    or function(name)
+      T.skip(name, "vim.treesitter.start is missing (Neovim 0.7): the plugin keeps the regex syntax")
+    end
+  test_start("setup() turns tree-sitter highlighting on", function()
     infrac.setup({ autostart = false })
     vim.cmd("edit " .. vim.fn.fnameescape(T.tempdir() .. "/x.infra"))
     vim.api.nvim_buf_set_lines(0, 0, -1, false, { "bucket media {", "  versioning = true", "}" })

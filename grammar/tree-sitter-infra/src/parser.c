@@ -6,7 +6,7 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #endif
 
-#define LANGUAGE_VERSION 15
+#define LANGUAGE_VERSION 14
 #define STATE_COUNT 88
 #define LARGE_STATE_COUNT 2
 #define SYMBOL_COUNT 64
@@ -17,7 +17,7 @@
 #define MAX_ALIAS_SEQUENCE_LENGTH 10
 #define MAX_RESERVED_WORD_SET_SIZE 11
 #define PRODUCTION_ID_COUNT 23
-#define SUPERTYPE_COUNT 3
+#define SUPERTYPE_COUNT 0
 
 enum ts_symbol_identifiers {
   sym_identifier = 1,
@@ -737,38 +737,6 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [87] = 87,
 };
 
-static const TSSymbol ts_supertype_symbols[SUPERTYPE_COUNT] = {
-  sym__expression,
-  sym__item,
-  sym__member,
-};
-
-static const TSMapSlice ts_supertype_map_slices[] = {
-  [sym__expression] = {.index = 0, .length = 8},
-  [sym__item] = {.index = 8, .length = 4},
-  [sym__member] = {.index = 12, .length = 2},
-};
-
-static const TSSymbol ts_supertype_map_entries[] = {
-  [0] =
-    sym_boolean,
-    sym_duration,
-    sym_integer,
-    sym_list,
-    sym_map,
-    sym_path,
-    sym_size,
-    sym_string,
-  [8] =
-    sym_let_declaration,
-    sym_output_declaration,
-    sym_resource,
-    sym_trigger,
-  [12] =
-    sym_access,
-    sym_attribute,
-};
-
 static bool ts_lex(TSLexer *lexer, TSStateId state) {
   START_LEXER();
   eof = lexer->eof(lexer);
@@ -1265,9 +1233,9 @@ static bool ts_lex_keywords(TSLexer *lexer, TSStateId state) {
   }
 }
 
-static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
+static const TSLexMode ts_lex_modes[STATE_COUNT] = {
   [0] = {.lex_state = 0},
-  [1] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [1] = {.lex_state = 0},
   [2] = {.lex_state = 10},
   [3] = {.lex_state = 10},
   [4] = {.lex_state = 10},
@@ -1280,106 +1248,80 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [11] = {.lex_state = 10},
   [12] = {.lex_state = 10},
   [13] = {.lex_state = 10},
-  [14] = {.lex_state = 10, .reserved_word_set_id = 2},
-  [15] = {.lex_state = 10, .reserved_word_set_id = 1},
-  [16] = {.lex_state = 10, .reserved_word_set_id = 2},
-  [17] = {.lex_state = 10, .reserved_word_set_id = 1},
-  [18] = {.lex_state = 10, .reserved_word_set_id = 1},
-  [19] = {.lex_state = 10, .reserved_word_set_id = 1},
-  [20] = {.lex_state = 10, .reserved_word_set_id = 1},
-  [21] = {.lex_state = 10, .reserved_word_set_id = 1},
-  [22] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [23] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [24] = {.lex_state = 10, .reserved_word_set_id = 1},
-  [25] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [26] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [27] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [28] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [29] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [30] = {.lex_state = 10, .reserved_word_set_id = 1},
-  [31] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [32] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [33] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [34] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [35] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [36] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [37] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [38] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [39] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [40] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [41] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [42] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [14] = {.lex_state = 10},
+  [15] = {.lex_state = 10},
+  [16] = {.lex_state = 10},
+  [17] = {.lex_state = 10},
+  [18] = {.lex_state = 10},
+  [19] = {.lex_state = 10},
+  [20] = {.lex_state = 10},
+  [21] = {.lex_state = 10},
+  [22] = {.lex_state = 0},
+  [23] = {.lex_state = 0},
+  [24] = {.lex_state = 10},
+  [25] = {.lex_state = 0},
+  [26] = {.lex_state = 0},
+  [27] = {.lex_state = 0},
+  [28] = {.lex_state = 0},
+  [29] = {.lex_state = 0},
+  [30] = {.lex_state = 10},
+  [31] = {.lex_state = 0},
+  [32] = {.lex_state = 0},
+  [33] = {.lex_state = 0},
+  [34] = {.lex_state = 0},
+  [35] = {.lex_state = 0},
+  [36] = {.lex_state = 0},
+  [37] = {.lex_state = 0},
+  [38] = {.lex_state = 0},
+  [39] = {.lex_state = 0},
+  [40] = {.lex_state = 0},
+  [41] = {.lex_state = 0},
+  [42] = {.lex_state = 0},
   [43] = {.lex_state = 1},
-  [44] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [44] = {.lex_state = 0},
   [45] = {.lex_state = 1},
   [46] = {.lex_state = 1},
-  [47] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [48] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [49] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [50] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [51] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [52] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [47] = {.lex_state = 0},
+  [48] = {.lex_state = 0},
+  [49] = {.lex_state = 0},
+  [50] = {.lex_state = 0},
+  [51] = {.lex_state = 0},
+  [52] = {.lex_state = 0},
   [53] = {.lex_state = 1},
   [54] = {.lex_state = 1},
-  [55] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [56] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [57] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [58] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [59] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [60] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [55] = {.lex_state = 0},
+  [56] = {.lex_state = 0},
+  [57] = {.lex_state = 0},
+  [58] = {.lex_state = 0},
+  [59] = {.lex_state = 0},
+  [60] = {.lex_state = 0},
   [61] = {.lex_state = 10},
-  [62] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [62] = {.lex_state = 0},
   [63] = {.lex_state = 0},
   [64] = {.lex_state = 10},
-  [65] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [66] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [65] = {.lex_state = 0},
+  [66] = {.lex_state = 0},
   [67] = {.lex_state = 0},
   [68] = {.lex_state = 0},
   [69] = {.lex_state = 0},
   [70] = {.lex_state = 0},
   [71] = {.lex_state = 0},
   [72] = {.lex_state = 0},
-  [73] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [73] = {.lex_state = 0},
   [74] = {.lex_state = 0},
   [75] = {.lex_state = 0},
-  [76] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [76] = {.lex_state = 0},
   [77] = {.lex_state = 0},
   [78] = {.lex_state = 0},
-  [79] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [80] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [79] = {.lex_state = 0},
+  [80] = {.lex_state = 0},
   [81] = {.lex_state = 0},
-  [82] = {.lex_state = 0, .reserved_word_set_id = 1},
-  [83] = {.lex_state = 0, .reserved_word_set_id = 1},
+  [82] = {.lex_state = 0},
+  [83] = {.lex_state = 0},
   [84] = {.lex_state = 0},
   [85] = {.lex_state = 0},
   [86] = {.lex_state = 0},
-  [87] = {.lex_state = 0, .reserved_word_set_id = 1},
-};
-
-static const TSSymbol ts_reserved_words[3][MAX_RESERVED_WORD_SET_SIZE] = {
-  [1] = {
-    anon_sym_bucket,
-    anon_sym_function,
-    anon_sym_task,
-    anon_sym_schedule,
-    anon_sym_let,
-    anon_sym_output,
-    anon_sym_reads,
-    anon_sym_writes,
-    sym_event,
-    anon_sym_true,
-    anon_sym_false,
-  },
-  [2] = {
-    anon_sym_bucket,
-    anon_sym_function,
-    anon_sym_task,
-    anon_sym_schedule,
-    anon_sym_let,
-    anon_sym_output,
-    anon_sym_reads,
-    anon_sym_writes,
-  },
+  [87] = {.lex_state = 0},
 };
 
 static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
@@ -3218,7 +3160,6 @@ TS_PUBLIC const TSLanguage *tree_sitter_infra(void) {
     .state_count = STATE_COUNT,
     .large_state_count = LARGE_STATE_COUNT,
     .production_id_count = PRODUCTION_ID_COUNT,
-    .supertype_count = SUPERTYPE_COUNT,
     .field_count = FIELD_COUNT,
     .max_alias_sequence_length = MAX_ALIAS_SEQUENCE_LENGTH,
     .parse_table = &ts_parse_table[0][0],
@@ -3229,9 +3170,6 @@ TS_PUBLIC const TSLanguage *tree_sitter_infra(void) {
     .field_names = ts_field_names,
     .field_map_slices = ts_field_map_slices,
     .field_map_entries = ts_field_map_entries,
-    .supertype_map_slices = ts_supertype_map_slices,
-    .supertype_map_entries = ts_supertype_map_entries,
-    .supertype_symbols = ts_supertype_symbols,
     .symbol_metadata = ts_symbol_metadata,
     .public_symbol_map = ts_symbol_map,
     .alias_map = ts_non_terminal_alias_map,
@@ -3241,14 +3179,6 @@ TS_PUBLIC const TSLanguage *tree_sitter_infra(void) {
     .keyword_lex_fn = ts_lex_keywords,
     .keyword_capture_token = sym_identifier,
     .primary_state_ids = ts_primary_state_ids,
-    .name = "infra",
-    .reserved_words = &ts_reserved_words[0][0],
-    .max_reserved_word_set_size = 11,
-    .metadata = {
-      .major_version = 0,
-      .minor_version = 1,
-      .patch_version = 0,
-    },
   };
   return &language;
 }
