@@ -452,12 +452,16 @@ fn throttled_and_failing_calls_are_retried_or_stop_cleanly() {
     let Some(moto) = moto() else { return };
     let dir = thumbnailer("thumbs-f");
     let p = dir.path().to_str().expect("utf-8 path");
-    // Every 5th call throttled, every 7th failed: the SDK's retries absorb them.
+    // Every 5th call throttled, every 7th failed, on first attempts only: the SDK's retries
+    // absorb them. (Faulting by the call counter alone would let parallel calls' retries land
+    // on faulting numbers too, and a call could fail all three attempts by chance.)
     let flaky = FaultProxy::start(
         &moto.url,
         Duration::ZERO,
-        Arc::new(|n, _| {
-            if n % 5 == 0 {
+        Arc::new(|n, head| {
+            if !head.to_ascii_lowercase().contains("amz-sdk-request: attempt=1;") {
+                Fault::Pass
+            } else if n % 5 == 0 {
                 Fault::Throttle
             } else if n % 7 == 0 {
                 Fault::Fail
