@@ -21,12 +21,15 @@ pub mod docker;
 pub mod ec2;
 pub mod error;
 pub mod provider;
+pub mod state;
 
 pub use config::load_sdk_config;
 pub use provider::{AwsProvider, Clients};
+pub use state::S3Backend;
 
 /// The SDK crates, for tests that check through the SDK what a deploy made.
 pub mod sdk {
+    pub use aws_config::SdkConfig;
     pub use aws_sdk_cloudwatchlogs as logs;
     pub use aws_sdk_ecr as ecr;
     pub use aws_sdk_ecs as ecs;

@@ -7,6 +7,7 @@
 //! the standard library's file system and nothing of tokio, lsp-types or the AWS SDK; the
 //! state's format and the pure operations on it stay in `infrac-plan`.
 
+pub mod contract;
 pub mod local;
 pub mod memory;
 
@@ -104,6 +105,12 @@ pub enum StateError {
         serial: u64,
         stored: u64,
     },
+    /// A remote store (S3) refused or could not be reached; `message` says why, in plain
+    /// words.
+    Remote {
+        location: String,
+        message: String,
+    },
 }
 
 impl fmt::Display for StateError {
@@ -156,6 +163,9 @@ impl fmt::Display for StateError {
                 f,
                 "refusing to write serial {serial} over serial {stored} in {location}: a state's serial must grow"
             ),
+            StateError::Remote { location, message } => {
+                write!(f, "cannot use the state in {location}: {message}")
+            }
         }
     }
 }

@@ -1,118 +1,34 @@
 //! The backend contract, checked against every backend: saves are compare-and-swap and never
 //! half-written, locks are exclusive and say who holds them.
 
-use infrac_plan::state::{ResourceState, State, Status};
-use infrac_plan::ResourceType;
-use infrac_state::{LocalBackend, LockInfo, MemoryBackend, StateBackend, StateError, StateLock};
-use serde_json::json;
+use infrac_plan::state::State;
+use infrac_state::contract::{self, holder, state};
+use infrac_state::{LocalBackend, MemoryBackend, StateBackend, StateError};
 use std::sync::{Arc, Barrier};
-
-fn state(serial: u64, lineage: &str) -> State {
-    let mut s = State::empty("thumbnailer", "dev", lineage);
-    s.serial = serial;
-    s.resources.push(ResourceState {
-        id: "media".into(),
-        ty: ResourceType::S3Bucket,
-        physical_id: "thumbnailer-dev-media-1".into(),
-        arn: None,
-        status: Status::Applied,
-        depends_on: vec![],
-        inputs: json!({"name": "thumbnailer-dev-media-1", "serial": serial}),
-        outputs: json!({}),
-    });
-    s
-}
-
-fn holder(name: &str) -> LockInfo {
-    LockInfo {
-        who: format!("{name}@laptop"),
-        pid: 42,
-        since: "2026-11-27T07:00:00Z".into(),
-        operation: "deploy".into(),
-    }
-}
-
-fn contract(backend: &dyn StateBackend) {
-    assert!(backend.load("dev").expect("load").is_none());
-    assert!(backend.stacks().expect("stacks").is_empty());
-
-    backend
-        .save("dev", &state(1, "L"), None)
-        .expect("first save");
-    assert_eq!(backend.load("dev").expect("load"), Some(state(1, "L")));
-    assert_eq!(backend.stacks().expect("stacks"), vec!["dev"]);
-
-    // A writer that read nothing, or an older serial, lost the race.
-    assert!(matches!(
-        backend.save("dev", &state(2, "L"), None),
-        Err(StateError::Conflict { found: Some(1), .. })
-    ));
-    backend
-        .save("dev", &state(2, "L"), Some(1))
-        .expect("second save");
-    assert!(matches!(
-        backend.save("dev", &state(3, "L"), Some(1)),
-        Err(StateError::Conflict {
-            expected: Some(1),
-            found: Some(2),
-            ..
-        })
-    ));
-    // Serials grow; lineages never change.
-    assert!(matches!(
-        backend.save("dev", &state(2, "L"), Some(2)),
-        Err(StateError::SerialNotNewer { .. })
-    ));
-    assert!(matches!(
-        backend.save("dev", &state(3, "other"), Some(2)),
-        Err(StateError::Lineage { .. })
-    ));
-    assert_eq!(backend.load("dev").expect("load"), Some(state(2, "L")));
-
-    // Locks.
-    assert_eq!(backend.lock_holder("dev").expect("holder"), None);
-    backend.lock("dev", &holder("ana")).expect("lock");
-    match backend.lock("dev", &holder("bo")) {
-        Err(StateError::Locked {
-            holder: Some(h), ..
-        }) => assert_eq!(h, holder("ana")),
-        other => panic!("second lock: {other:?}"),
-    }
-    let message = backend
-        .lock("dev", &holder("bo"))
-        .expect_err("locked")
-        .to_string();
-    assert!(
-        message.contains("ana@laptop (pid 42, deploy since 2026-11-27T07:00:00Z)"),
-        "{message}"
-    );
-    // Another stack has its own lock.
-    backend.lock("prod", &holder("bo")).expect("other stack");
-    assert_eq!(backend.unlock("dev").expect("unlock"), Some(holder("ana")));
-    assert_eq!(backend.unlock("dev").expect("unlock twice"), None);
-    {
-        let _guard = StateLock::acquire(backend, "dev", &holder("cy")).expect("guard");
-        assert_eq!(
-            backend.lock_holder("dev").expect("holder"),
-            Some(holder("cy"))
-        );
-    }
-    assert_eq!(backend.lock_holder("dev").expect("released on drop"), None);
-    let guard = StateLock::acquire(backend, "dev", &holder("cy")).expect("guard");
-    guard.release().expect("release");
-    assert_eq!(backend.lock_holder("dev").expect("released"), None);
-}
 
 #[test]
 fn memory_backend_follows_the_contract() {
-    contract(&MemoryBackend::new());
+    contract::check(&MemoryBackend::new());
+    let shared = MemoryBackend::new();
+    contract::two_writers(&shared, &shared);
+    let shared = MemoryBackend::new();
+    contract::two_lockers(&shared, &shared);
+}
+
+#[test]
+fn two_local_clients_of_one_folder_follow_the_contract() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = LocalBackend::for_project(dir.path());
+    let b = LocalBackend::for_project(dir.path());
+    contract::two_writers(&a, &b);
+    contract::two_lockers(&a, &b);
 }
 
 #[test]
 fn local_backend_follows_the_contract() {
     let dir = tempfile::tempdir().expect("temp dir");
     let backend = LocalBackend::for_project(dir.path());
-    contract(&backend);
+    contract::check(&backend);
     // What is on disk: the state file and nothing half-written beside it.
     let files: Vec<String> = std::fs::read_dir(dir.path().join(".infra/state"))
         .expect("state folder")

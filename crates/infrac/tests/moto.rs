@@ -12,6 +12,9 @@
 
 mod support;
 
+use infrac_aws::S3Backend;
+use infrac_state::contract;
+use infrac_state::{StateBackend, StateError};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -572,4 +575,334 @@ fn parallel_deploys_are_at_least_five_times_faster() {
             &[],
         ));
     }
+}
+
+// ---- The S3 state backend -------------------------------------------------------------------
+
+/// A new bucket in moto for state, and an SDK configuration for the backend (its own, so no
+/// connection is shared with the checking clients).
+fn state_bucket(moto: &Moto, bucket: &str) -> infrac_aws::sdk::SdkConfig {
+    runtime().block_on(async {
+        let sdk = sdk(&moto.url).await;
+        sdk.s3
+            .create_bucket()
+            .bucket(bucket)
+            .send()
+            .await
+            .expect("creates the state bucket");
+        infrac_aws::config::static_config(&moto.url, "us-east-1").await
+    })
+}
+
+fn s3_backend(config: &infrac_aws::sdk::SdkConfig, bucket: &str, prefix: &str) -> S3Backend {
+    S3Backend::new(config, bucket, prefix).expect("backend")
+}
+
+/// The body of an object, or `None` when moto has no such object.
+fn object(moto: &Moto, bucket: &str, key: &str) -> Option<String> {
+    runtime().block_on(async {
+        let sdk = sdk(&moto.url).await;
+        let out = sdk
+            .s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .ok()?;
+        let bytes = out.body.collect().await.expect("body").to_vec();
+        Some(String::from_utf8(bytes).expect("utf-8"))
+    })
+}
+
+fn keys(moto: &Moto, bucket: &str) -> Vec<String> {
+    runtime().block_on(async {
+        let sdk = sdk(&moto.url).await;
+        let out = sdk
+            .s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .send()
+            .await
+            .expect("lists");
+        let mut keys: Vec<String> = out
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_string))
+            .collect();
+        keys.sort();
+        keys
+    })
+}
+
+/// What moto 5.2.5 does with conditional PutObject, asked directly through the SDK: the
+/// backend relies on exactly these answers. moto checks the condition and then writes, as two
+/// steps of a threaded server, so it cannot show that two requests arriving at the same
+/// instant are kept apart (AWS documents that they are: one wins, the other gets 412 or 409);
+/// the tests here interleave whole requests, which it does show.
+#[test]
+fn moto_honours_conditional_puts() {
+    type PutError = infrac_aws::sdk::s3::error::SdkError<
+        infrac_aws::sdk::s3::operation::put_object::PutObjectError,
+        infrac_aws::sdk::s3::config::http::HttpResponse,
+    >;
+    let Some(moto) = moto() else { return };
+    let _config = state_bucket(moto, "infrac-conditional-probe");
+    runtime().block_on(async {
+        let sdk = sdk(&moto.url).await;
+        let put = |body: &'static str| {
+            sdk.s3
+                .put_object()
+                .bucket("infrac-conditional-probe")
+                .key("k")
+                .body(body.as_bytes().to_vec().into())
+        };
+        let status = |err: &PutError| match err {
+            infrac_aws::sdk::s3::error::SdkError::ServiceError(se) => {
+                Some(se.raw().status().as_u16())
+            }
+            _ => None,
+        };
+        // If-None-Match: * creates once, then refuses.
+        let first = put("one").if_none_match("*").send().await.expect("creates");
+        let e1 = first.e_tag().expect("etag").to_string();
+        let again = put("two")
+            .if_none_match("*")
+            .send()
+            .await
+            .expect_err("exists");
+        assert_eq!(status(&again), Some(412), "{again:?}");
+        // If-Match: the current ETag writes; a stale or made-up one is refused.
+        let wrong = put("three")
+            .if_match("\"0123\"")
+            .send()
+            .await
+            .expect_err("wrong etag");
+        assert_eq!(status(&wrong), Some(412), "{wrong:?}");
+        let second = put("four")
+            .if_match(&e1)
+            .send()
+            .await
+            .expect("matching etag writes");
+        assert_ne!(second.e_tag(), Some(e1.as_str()));
+        let stale = put("five")
+            .if_match(&e1)
+            .send()
+            .await
+            .expect_err("stale etag");
+        assert_eq!(status(&stale), Some(412), "{stale:?}");
+    });
+    assert_eq!(
+        object(moto, "infrac-conditional-probe", "k").as_deref(),
+        Some("four")
+    );
+}
+
+#[test]
+fn s3_backend_follows_the_contract() {
+    let Some(moto) = moto() else { return };
+    let config = state_bucket(moto, "infrac-state-contract");
+    let backend = s3_backend(&config, "infrac-state-contract", "/teams/media/");
+    assert_eq!(
+        backend.location("dev"),
+        "s3://infrac-state-contract/teams/media/dev.json"
+    );
+    contract::check(&backend);
+    // What is in the bucket: the state object and the other stack's lock, nothing else.
+    assert_eq!(
+        keys(moto, "infrac-state-contract"),
+        vec!["teams/media/dev.json", "teams/media/prod.lock"]
+    );
+    let stored =
+        object(moto, "infrac-state-contract", "teams/media/dev.json").expect("state object");
+    assert_eq!(
+        infrac_plan::State::parse(&stored).expect("parses"),
+        contract::state(2, "L")
+    );
+    let lock: Value = serde_json::from_str(
+        &object(moto, "infrac-state-contract", "teams/media/prod.lock").expect("lock object"),
+    )
+    .expect("json");
+    assert_eq!(lock["who"], json!("bo@laptop"));
+    assert_eq!(lock["pid"], json!(42));
+    // A state of another prefix is not one of this prefix's stacks; no prefix is the top.
+    let top = s3_backend(&config, "infrac-state-contract", "");
+    assert_eq!(top.stacks().expect("stacks"), Vec::<String>::new());
+    assert_eq!(top.location("dev"), "s3://infrac-state-contract/dev.json");
+    // A missing bucket is an error that says so, never "no state".
+    let missing = s3_backend(&config, "infrac-no-such-bucket", "x");
+    let err = missing.load("dev").expect_err("no bucket").to_string();
+    assert!(
+        err.contains("NoSuchBucket") && err.contains("does not exist"),
+        "{err}"
+    );
+}
+
+#[test]
+fn s3_backend_two_writers_lose_no_update_and_two_lockers_name_the_holder() {
+    let Some(moto) = moto() else { return };
+    let config = state_bucket(moto, "infrac-state-race");
+    // Two clients, as two machines would have: each its own backend and connections.
+    let a = s3_backend(&config, "infrac-state-race", "x");
+    let b = s3_backend(&config, "infrac-state-race", "x");
+    contract::two_writers(&a, &b);
+    contract::two_lockers(&a, &b);
+    let stored = object(moto, "infrac-state-race", "x/dev.json").expect("state");
+    assert!(
+        stored.contains("written-by-a") && !stored.contains("written-by-b"),
+        "{stored}"
+    );
+
+    // The write is refused by S3 itself, not by a check of the serial: b read serial 3, then
+    // someone rewrote serial 3 in place (same serial, other content, as no infrac would); b's
+    // serial check passes, and only the If-Match on the ETag it read stops the write.
+    let at3 = {
+        let mut s = contract::state(3, "L");
+        s.resources[0].physical_id = "written-by-a".into();
+        s
+    };
+    a.save("dev", &at3, Some(2)).expect("a writes 3");
+    assert_eq!(b.load("dev").expect("loads").map(|s| s.serial), Some(3));
+    runtime().block_on(async {
+        let sdk = sdk(&moto.url).await;
+        let mut other = at3.clone();
+        other.resources[0].physical_id = "rewritten-behind-b".into();
+        sdk.s3
+            .put_object()
+            .bucket("infrac-state-race")
+            .key("x/dev.json")
+            .body(other.to_json().into_bytes().into())
+            .send()
+            .await
+            .expect("rewrites");
+    });
+    match b.save("dev", &contract::state(4, "L"), Some(3)) {
+        Err(StateError::Conflict {
+            expected: Some(3),
+            found: Some(3),
+            ..
+        }) => {}
+        other => panic!("the ETag must stop b: {other:?}"),
+    }
+    let stored = object(moto, "infrac-state-race", "x/dev.json").expect("state");
+    assert!(stored.contains("rewritten-behind-b"), "{stored}");
+
+    // A lock object that cannot be read still locks.
+    runtime().block_on(async {
+        let sdk = sdk(&moto.url).await;
+        sdk.s3
+            .put_object()
+            .bucket("infrac-state-race")
+            .key("x/prod.lock")
+            .body(b"".to_vec().into())
+            .send()
+            .await
+            .expect("puts");
+    });
+    assert!(matches!(
+        a.lock("prod", &contract::holder("ana")),
+        Err(StateError::Locked { holder: None, .. })
+    ));
+    assert_eq!(a.unlock("prod").expect("unlock"), None);
+    a.lock("prod", &contract::holder("ana"))
+        .expect("locks after unlock");
+}
+
+/// A whole deploy with `backend = "s3://..."`: the state lives only in the bucket, the plan
+/// after it is empty, `state`, `outputs` and the lock work through S3, and destroy empties it.
+#[test]
+fn deploys_with_the_state_in_s3() {
+    let Some(moto) = moto() else { return };
+    let _config = state_bucket(moto, "infrac-team-state");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("code")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("code/index.js"),
+        "exports.handler = async () => 1;\n",
+    )
+    .expect("writes");
+    std::fs::write(
+        dir.path().join("infra.toml"),
+        "name = \"s3state\"\nregion = \"us-east-1\"\n\n[state]\nbackend = \"s3://infrac-team-state/teams/s3state\"\n",
+    )
+    .expect("writes");
+    std::fs::write(
+        dir.path().join("main.infra"),
+        "bucket uploads {\n  versioning = false\n}\n\nfunction resize {\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code    = \"./code\"\n  reads uploads\n}\n\nuploads.on_put(\".png\") -> function resize\n\noutput bucket_name = uploads.name\n",
+    )
+    .expect("writes");
+    let p = dir.path().to_str().expect("utf-8 path");
+    let out = ok(infrac(&moto.url, &["deploy", p, "--yes"], &[]));
+    assert!(
+        out.contains("Deployed:") && out.contains("created"),
+        "{out}"
+    );
+    assert!(
+        !dir.path().join(".infra/state").exists(),
+        "a local state was written"
+    );
+    assert_eq!(
+        keys(moto, "infrac-team-state"),
+        vec!["teams/s3state/dev.json"]
+    );
+    let stored = infrac_plan::State::parse(
+        &object(moto, "infrac-team-state", "teams/s3state/dev.json").expect("state"),
+    )
+    .expect("parses");
+    assert!(
+        stored.get("resize").is_some() && stored.get("uploads").is_some(),
+        "{stored:?}"
+    );
+    assert!(stored.serial > 1);
+
+    let plan = infrac(&moto.url, &["plan", p, "--detailed-exitcode"], &[]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let listed = ok(infrac(&moto.url, &["state", "list", p], &[]));
+    assert!(
+        listed.contains("resize")
+            && listed.contains("s3://infrac-team-state/teams/s3state/dev.json"),
+        "{listed}"
+    );
+    let shown = ok(infrac(&moto.url, &["state", "show", "resize", p], &[]));
+    assert!(shown.contains("s3state-dev-resize"), "{shown}");
+    let outputs = ok(infrac(&moto.url, &["outputs", p, "--json"], &[]));
+    assert!(
+        outputs.contains("\"bucket_name\":\"s3state-dev-uploads-"),
+        "{outputs}"
+    );
+
+    // Someone else's lock in the bucket: deploy refuses at once, naming them; unlock clears it.
+    runtime().block_on(async {
+        let sdk = sdk(&moto.url).await;
+        let lock = r#"{"who": "ana@build-7", "pid": 4242, "since": "2026-11-27T07:00:00Z", "operation": "deploy"}"#;
+        sdk.s3.put_object().bucket("infrac-team-state").key("teams/s3state/dev.lock").body(lock.as_bytes().to_vec().into()).send().await.expect("puts the lock");
+    });
+    let refused = infrac(&moto.url, &["deploy", p, "--yes"], &[]);
+    let t = text(&refused);
+    assert!(!refused.status.success(), "{t}");
+    assert!(
+        t.contains("locked by ana@build-7 (pid 4242, deploy since 2026-11-27T07:00:00Z)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("s3://infrac-team-state/teams/s3state/dev.lock"),
+        "{t}"
+    );
+    let unlocked = ok(infrac(&moto.url, &["state", "unlock", p], &[]));
+    assert!(
+        unlocked.contains("it was locked by ana@build-7"),
+        "{unlocked}"
+    );
+
+    let out = ok(infrac(&moto.url, &["destroy", p, "--yes"], &[]));
+    assert!(out.contains("Destroyed:"), "{out}");
+    let after = infrac_plan::State::parse(
+        &object(moto, "infrac-team-state", "teams/s3state/dev.json").expect("state"),
+    )
+    .expect("parses");
+    assert!(after.resources.is_empty());
+    assert_eq!(
+        keys(moto, "infrac-team-state"),
+        vec!["teams/s3state/dev.json"]
+    );
 }

@@ -1,6 +1,7 @@
 //! `infrac state list|show|unlock`: look at a stack's state, or clear a lock a crashed run
 //! left behind. Also the one place the CLI picks a state backend from `infra.toml`.
 
+use infrac_aws::S3Backend;
 use infrac_check::project::StateBackend as BackendSetting;
 use infrac_check::{load_project, DiskFileSystem, Project};
 use infrac_plan::names::validate_stack;
@@ -47,14 +48,16 @@ pub enum StateCommand {
     },
 }
 
-/// The backend `infra.toml` names for the project. The S3 backend needs the AWS provider,
-/// which this build does not have yet: that is an error, never a silent fallback to local.
+/// The backend `infra.toml` names for the project: the local folder, or S3 (credentials,
+/// region and endpoint as the AWS provider finds them; `region` in `infra.toml` wins).
 pub fn open_backend(project: &Project) -> Result<Box<dyn StateBackend>, String> {
     match &project.settings.state_backend {
         BackendSetting::Local => Ok(Box::new(LocalBackend::for_project(&project.root))),
-        BackendSetting::S3 { bucket, prefix } => Err(format!(
-            "infra.toml keeps state in s3://{bucket}/{prefix}, and this build of infrac cannot reach S3 yet (it comes with the AWS provider); use `backend = \"local\"` for now"
-        )),
+        BackendSetting::S3 { bucket, prefix } => Ok(Box::new(S3Backend::connect(
+            bucket,
+            prefix,
+            project.settings.region.as_deref(),
+        )?)),
     }
 }
 
