@@ -29,6 +29,21 @@ T.test("setup() registers *.infra with vim.filetype.add", function()
   end
 end)
 
+T.test("setup() answers the server's infrac.showPlan code-lens command with the plan", function()
+  local infrac = require("infrac")
+  infrac.setup({ autostart = false, commands = false })
+  T.truthy(type(vim.lsp.commands["infrac.showPlan"]) == "function", "infrac.showPlan is registered")
+  local asked = nil
+  local real_plan = infrac.plan
+  infrac.plan = function(dir)
+    asked = dir
+  end
+  local dir = T.tempdir()
+  vim.lsp.commands["infrac.showPlan"]({ title = "7 AWS resources", command = "infrac.showPlan", arguments = { vim.uri_from_fname(dir .. "/main.infra") } })
+  infrac.plan = real_plan
+  T.eq(asked, dir, "the plan of the document's project")
+end)
+
 T.test("ftplugin: comments, two-space indents", function()
   vim.cmd("edit " .. vim.fn.fnameescape(fixture))
   T.eq(vim.bo.commentstring, "// %s", "commentstring")

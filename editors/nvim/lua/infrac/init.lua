@@ -411,6 +411,19 @@ function M.setup(opts)
     define_commands()
   end
 
+  -- The server's code lenses ("7 AWS resources") run `infrac.showPlan` with the document's
+  -- URI: show the plan of that document's project.
+  if vim.lsp and vim.lsp.commands then
+    vim.lsp.commands["infrac.showPlan"] = function(command)
+      local uri = command and command.arguments and command.arguments[1]
+      local dir = nil
+      if type(uri) == "string" then
+        dir = vim.fn.fnamemodify(vim.uri_to_fname(uri), ":h")
+      end
+      return M.plan(dir)
+    end
+  end
+
   -- Buffers opened before setup() (lazy loading).
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(bufnr) and is_infra_buffer(bufnr) then
