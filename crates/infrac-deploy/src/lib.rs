@@ -6,12 +6,13 @@
 //! what failed, what was done and what is left.
 //!
 //! Architecture invariant: this crate is generic over [`Provider`] and knows nothing of the
-//! AWS SDK (that is `infrac-aws`). Progress is plain data ([`Event`]); drawing it is the
-//! CLI's job.
+//! AWS SDK (that is `infrac-aws`). Progress is plain data ([`Event`]); [`progress`] turns it
+//! into lines (pure), and writing them to a terminal is the CLI's job.
 
 pub mod artifact;
 pub mod engine;
 pub mod fake;
+pub mod progress;
 pub mod provider;
 pub mod resolve;
 

@@ -17,6 +17,7 @@ use infrac_state::contract;
 use infrac_state::{StateBackend, StateError};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::moto::*;
@@ -462,7 +463,10 @@ fn throttled_and_failing_calls_are_retried_or_stop_cleanly() {
         &moto.url,
         Duration::ZERO,
         Arc::new(|n, head| {
-            if !head.to_ascii_lowercase().contains("amz-sdk-request: attempt=1;") {
+            if !head
+                .to_ascii_lowercase()
+                .contains("amz-sdk-request: attempt=1;")
+            {
                 Fault::Pass
             } else if n % 5 == 0 {
                 Fault::Throttle
@@ -905,4 +909,92 @@ fn deploys_with_the_state_in_s3() {
         keys(moto, "infrac-team-state"),
         vec!["teams/s3state/dev.json"]
     );
+}
+
+/// On a terminal (a PTY from `script`), deploy and destroy draw one live line per resource and
+/// redraw it in place; colour goes with `NO_COLOR`, the redrawing does not.
+#[test]
+fn progress_on_a_terminal_is_redrawn_in_place() {
+    let Some(moto) = moto() else { return };
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("\n!!!!! SKIPPED: no `script` (util-linux) to make a terminal with !!!!!\n");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("code")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("code/index.js"),
+        "exports.handler = async () => 1;\n",
+    )
+    .expect("writes");
+    std::fs::write(
+        dir.path().join("infra.toml"),
+        "name = \"live\"\nregion = \"us-east-1\"\n",
+    )
+    .expect("writes");
+    std::fs::write(
+        dir.path().join("main.infra"),
+        "bucket uploads {\n  versioning = false\n}\n\nfunction resize {\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code    = \"./code\"\n  reads uploads\n}\n",
+    )
+    .expect("writes");
+    let p = dir.path().to_str().expect("utf-8 path");
+    // Every call takes 300 ms, so each line is drawn while it runs, not only when it ends.
+    let slow = FaultProxy::start(
+        &moto.url,
+        Duration::from_millis(300),
+        Arc::new(|_, _| Fault::Pass),
+    );
+    let on_terminal = |args: &str, no_color: bool| -> (bool, String) {
+        let mut cmd = Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!("{} {args}", env!("CARGO_BIN_EXE_infrac")),
+            "/dev/null",
+        ])
+        .env("AWS_ENDPOINT_URL", &slow.url)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("TERM", "xterm")
+        .env_remove("AWS_PROFILE")
+        .env_remove("INFRAC_TEST_KILL_AFTER_CALLS")
+        .env_remove("INFRAC_TEST_CALL_LOG")
+        .stdin(Stdio::null());
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        } else {
+            cmd.env_remove("NO_COLOR");
+        }
+        let out = cmd.output().expect("script runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (success, out) = on_terminal(&format!("deploy {p} --yes"), false);
+    assert!(success, "{out}");
+    // The board: every resource waiting at first, then running with a clock, then done.
+    assert!(out.contains("waiting"), "{out:?}");
+    assert!(out.contains("creating 0."), "{out:?}");
+    assert!(out.contains("created in"), "{out:?}");
+    // Redrawn in place: the cursor goes back up over the board and lines are cleared.
+    assert!(
+        out.contains("\x1b[2K") && out.contains("A\x1b[2K"),
+        "{out:?}"
+    );
+    assert!(out.contains("\x1b[32mcreated in"), "{out:?}");
+    // The plain lines of a pipe are not there.
+    assert!(!out.contains("  creating resize"), "{out:?}");
+    assert!(out.contains("Deployed:"), "{out:?}");
+    let (success, out) = on_terminal(&format!("destroy {p} --yes"), true);
+    assert!(success, "{out}");
+    assert!(
+        out.contains("deleted in") && out.contains("A\x1b[2K"),
+        "{out:?}"
+    );
+    assert!(
+        !out.contains("\x1b[32m") && !out.contains("\x1b[33m"),
+        "colour with NO_COLOR: {out:?}"
+    );
+    eprintln!("{out}");
 }

@@ -3,8 +3,7 @@
 //! destroy stops before deleting anything and says so.
 
 use super::deploy::{
-    confirm, load_state, parse_parallelism, print_report, progress_printer, provider, refresh,
-    runtime,
+    confirm, load_state, parse_parallelism, print_report, provider, refresh, runtime, ProgressView,
 };
 use super::state::open_backend;
 use super::use_color;
@@ -72,20 +71,20 @@ pub fn run(args: &DestroyArgs) -> ExitCode {
                 lock.release().map_err(|e| e.to_string())?;
                 return Ok(ExitCode::FAILURE);
             }
+            let mut view = ProgressView::new(&plan);
             let engine = Engine::new(
                 provider,
                 backend,
                 &args.stack,
                 Options {
                     parallelism: args.parallelism,
-                    progress: progress_printer(&plan),
+                    progress: view.progress(),
                 },
             );
             let start = Instant::now();
-            let report = engine
-                .apply(loaded, &plan)
-                .await
-                .map_err(|e| e.to_string())?;
+            let report = engine.apply(loaded, &plan).await;
+            view.finish();
+            let report = report.map_err(|e| e.to_string())?;
             print_report(&report, "Destroyed", start.elapsed().as_secs_f64());
             lock.release().map_err(|e| e.to_string())?;
             Ok(if report.succeeded() {
