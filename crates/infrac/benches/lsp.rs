@@ -74,12 +74,12 @@ impl Server {
         self.stdin.flush().expect("flush");
     }
 
-    fn notify(&mut self, method: &str, params: Value) {
+    fn notify(&mut self, method: &str, params: &Value) {
         self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
 
     /// Sends a request and waits for its response (answering the server's own requests).
-    fn request(&mut self, method: &str, params: Value) -> Value {
+    fn request(&mut self, method: &str, params: &Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
@@ -182,15 +182,15 @@ fn main() {
     let mut server = Server::start(env!("CARGO_BIN_EXE_infrac"));
     server.request(
         "initialize",
-        json!({"capabilities": {}, "rootUri": uri(&dir)}),
+        &json!({"capabilities": {}, "rootUri": uri(&dir)}),
     );
-    server.notify("initialized", json!({}));
+    server.notify("initialized", &json!({}));
 
     let (name, text) = &files[0];
     let path = dir.join(name);
     let file_uri = uri(&path);
     let started = Instant::now();
-    server.notify("textDocument/didOpen", json!({"textDocument": {"uri": file_uri, "languageId": "infra", "version": 1, "text": text}}));
+    server.notify("textDocument/didOpen", &json!({"textDocument": {"uri": file_uri, "languageId": "infra", "version": 1, "text": text}}));
     let first = server.diagnostics(&file_uri, 1);
     assert_eq!(
         first.as_array().map(Vec::len),
@@ -216,7 +216,7 @@ fn main() {
         let end = json!({"line": memory_at["line"], "character": memory_at["character"].as_u64().unwrap_or(0) + 5});
         let change = json!({"range": {"start": memory_at, "end": end}, "text": value});
         let sent = Instant::now();
-        server.notify("textDocument/didChange", json!({"textDocument": {"uri": file_uri, "version": version}, "contentChanges": [change]}));
+        server.notify("textDocument/didChange", &json!({"textDocument": {"uri": file_uri, "version": version}, "contentChanges": [change]}));
         server.diagnostics(&file_uri, version);
         edit_times.push(sent.elapsed());
     }
@@ -235,7 +235,7 @@ fn main() {
         let sent = Instant::now();
         let result = server.request(
             "textDocument/hover",
-            json!({"textDocument": {"uri": file_uri}, "position": position}),
+            &json!({"textDocument": {"uri": file_uri}, "position": position}),
         );
         hover_times.push(sent.elapsed());
         assert!(result.is_object(), "hover answered at {position}");
@@ -246,7 +246,7 @@ fn main() {
         let sent = Instant::now();
         let result = server.request(
             "textDocument/completion",
-            json!({"textDocument": {"uri": file_uri}, "position": position}),
+            &json!({"textDocument": {"uri": file_uri}, "position": position}),
         );
         completion_times.push(sent.elapsed());
         assert!(
@@ -267,7 +267,7 @@ fn main() {
         "server peak memory (VmHWM)",
         server.peak_memory_mb()
     );
-    server.request("shutdown", Value::Null);
-    server.notify("exit", Value::Null);
+    server.request("shutdown", &Value::Null);
+    server.notify("exit", &Value::Null);
     let _ = std::fs::remove_dir_all(&dir);
 }
