@@ -706,6 +706,14 @@ impl AwsProvider {
                     properties,
                 }))
             }
+            // A 200 whose body does not parse: moto (5.2) answers a bucket that never had a
+            // notification configuration with an empty result under the wrong root element,
+            // where AWS returns an empty `NotificationConfiguration`. Either way there is
+            // nothing configured yet, and the put that follows sets it.
+            Err(e) if unparsed_success(&e) => Ok(Some(Observed {
+                outputs: json!({}),
+                properties: Map::new(),
+            })),
             Err(e) => {
                 let err = translate("s3:GetBucketNotificationConfiguration", e);
                 if err.is_not_found() {
@@ -2089,5 +2097,17 @@ impl AwsProvider {
             .await
             .map(|_| ())
             .map_err(|e| translate("events:DeleteRule", e))
+    }
+}
+
+/// An answer with a success status that the SDK could not read (it reports those as errors).
+fn unparsed_success<E>(
+    error: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> bool {
+    use aws_sdk_s3::error::SdkError;
+    match error {
+        SdkError::ServiceError(e) => e.raw().status().is_success(),
+        SdkError::ResponseError(e) => e.raw().status().is_success(),
+        _ => false,
     }
 }

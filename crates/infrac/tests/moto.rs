@@ -998,3 +998,107 @@ fn progress_on_a_terminal_is_redrawn_in_place() {
     );
     eprintln!("{out}");
 }
+
+/// Killed after every single call of a small deploy in turn (with one step at a time, so
+/// that call N is the same operation on every run), then deployed again: each time the stack
+/// converges, nothing is duplicated or orphaned. The program has a bucket whose notification
+/// configuration is set after the bucket exists, so some kills fall between the two.
+#[test]
+fn killed_after_every_call_of_a_small_deploy_then_deployed_again_converges() {
+    let Some(moto) = moto() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("fn")).expect("code folder");
+    std::fs::write(
+        dir.path().join("fn/index.js"),
+        "exports.handler = async () => ({});\n",
+    )
+    .expect("code");
+    std::fs::write(dir.path().join("infra.toml"), "name = \"small-k\"\n").expect("settings");
+    std::fs::write(
+        dir.path().join("main.infra"),
+        "bucket media {}\n\nfunction on_upload {\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code = \"./fn\"\n  reads media\n}\n\nmedia.on_put(\".jpg\") -> function on_upload\n",
+    )
+    .expect("program");
+    let p = dir.path().to_str().expect("utf-8 path");
+    let log = dir.path().join("calls.log");
+    let logged = log.to_str().expect("utf-8").to_string();
+    ok(infrac(
+        &moto.url,
+        &[
+            "deploy",
+            p,
+            "--yes",
+            "--parallelism",
+            "1",
+            "--stack",
+            "count",
+        ],
+        &[("INFRAC_TEST_CALL_LOG", &logged)],
+    ));
+    let total = std::fs::read_to_string(&log).expect("log").lines().count();
+    assert!(total > 5, "{total}");
+    let rt = runtime();
+    for kill_after in 1..total {
+        let stack = format!("e{kill_after}");
+        let killed = infrac(
+            &moto.url,
+            &[
+                "deploy",
+                p,
+                "--yes",
+                "--parallelism",
+                "1",
+                "--stack",
+                &stack,
+            ],
+            &[("INFRAC_TEST_KILL_AFTER_CALLS", &kill_after.to_string())],
+        );
+        assert!(
+            !killed.status.success(),
+            "not killed after {kill_after} calls"
+        );
+        ok(infrac(
+            &moto.url,
+            &["state", "unlock", p, "--stack", &stack],
+            &[],
+        ));
+        let again = ok(infrac(
+            &moto.url,
+            &["deploy", p, "--yes", "--stack", &stack],
+            &[],
+        ));
+        assert!(
+            again.contains("Deployed:"),
+            "killed after {kill_after}: {again}"
+        );
+        let plan = infrac(
+            &moto.url,
+            &["plan", p, "--stack", &stack, "--detailed-exitcode"],
+            &[],
+        );
+        assert_eq!(
+            plan.status.code(),
+            Some(0),
+            "killed after {kill_after}: {}",
+            text(&plan)
+        );
+        let st = state(dir.path(), &stack);
+        rt.block_on(async {
+            let sdk = sdk(&moto.url).await;
+            let found = tagged(&sdk, "small-k", &stack).await;
+            let ids: Vec<&str> = found.iter().map(|(_, _, id)| id.as_str()).collect();
+            let unique: BTreeSet<&str> = ids.iter().copied().collect();
+            assert_eq!(
+                ids.len(),
+                unique.len(),
+                "killed after {kill_after}: duplicated: {found:?}"
+            );
+            for id in &unique {
+                assert!(
+                    st.get(id).is_some(),
+                    "killed after {kill_after}: `{id}` orphaned: {found:?}"
+                );
+            }
+        });
+    }
+}
