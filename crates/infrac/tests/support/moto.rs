@@ -222,6 +222,15 @@ pub async fn sdk(endpoint: &str) -> Sdk {
     }
 }
 
+/// Whether an error says the resource is not there. Tests share one moto server, so another
+/// test may delete a resource between our listing and our reading its tags: that resource is
+/// not ours, and is skipped. Every other error still fails the test.
+fn vanished<E: sdk::s3::error::ProvideErrorMetadata>(error: &E) -> bool {
+    error
+        .code()
+        .is_some_and(|code| code.starts_with("NoSuch") || code.contains("NotFound"))
+}
+
 /// Every resource in moto tagged `infrac:project = project` and `infrac:stack = stack`, as
 /// `(type, name, infrac:id)`, found through the SDK (not through infrac's state).
 pub async fn tagged(sdk: &Sdk, project: &str, stack: &str) -> Vec<(String, String, String)> {
@@ -265,16 +274,14 @@ pub async fn tagged(sdk: &Sdk, project: &str, stack: &str) -> Vec<(String, Strin
             .expect("lists functions");
         for f in page.functions() {
             let arn = f.function_arn().unwrap_or_default();
-            let tags = sdk
-                .lambda
-                .list_tags()
-                .resource(arn)
-                .send()
-                .await
-                .expect("tags")
-                .tags()
-                .cloned()
-                .unwrap_or_default();
+            let tags = match sdk.lambda.list_tags().resource(arn).send().await {
+                Ok(found) => found,
+                Err(e) if vanished(&e) => continue,
+                Err(e) => panic!("tags: {e:?}"),
+            }
+            .tags()
+            .cloned()
+            .unwrap_or_default();
             if let Some(id) = mine(&tags) {
                 out.push((
                     "aws:lambda:Function".into(),
@@ -298,13 +305,17 @@ pub async fn tagged(sdk: &Sdk, project: &str, stack: &str) -> Vec<(String, Strin
             .await
             .expect("lists roles");
         for r in page.roles() {
-            let t = sdk
+            let t = match sdk
                 .iam
                 .list_role_tags()
                 .role_name(r.role_name())
                 .send()
                 .await
-                .expect("role tags");
+            {
+                Ok(found) => found,
+                Err(e) if vanished(&e) => continue,
+                Err(e) => panic!("role tags: {e:?}"),
+            };
             let tags = pairs(
                 t.tags()
                     .iter()
@@ -374,23 +385,25 @@ pub async fn tagged(sdk: &Sdk, project: &str, stack: &str) -> Vec<(String, Strin
         .await
         .expect("lists clusters");
     for arn in clusters.cluster_arns() {
-        let d = sdk
-            .ecs
-            .describe_clusters()
-            .clusters(arn)
-            .send()
-            .await
-            .expect("describes");
+        let d = match sdk.ecs.describe_clusters().clusters(arn).send().await {
+            Ok(found) => found,
+            Err(e) if vanished(&e) => continue,
+            Err(e) => panic!("describes: {e:?}"),
+        };
         if d.clusters().iter().all(|c| c.status() != Some("ACTIVE")) {
             continue;
         }
-        let t = sdk
+        let t = match sdk
             .ecs
             .list_tags_for_resource()
             .resource_arn(arn)
             .send()
             .await
-            .expect("tags");
+        {
+            Ok(found) => found,
+            Err(e) if vanished(&e) => continue,
+            Err(e) => panic!("tags: {e:?}"),
+        };
         let tags = pairs(
             t.tags()
                 .iter()
@@ -417,13 +430,17 @@ pub async fn tagged(sdk: &Sdk, project: &str, stack: &str) -> Vec<(String, Strin
             .await
             .expect("lists task definitions");
         for arn in page.task_definition_arns() {
-            let t = sdk
+            let t = match sdk
                 .ecs
                 .list_tags_for_resource()
                 .resource_arn(arn)
                 .send()
                 .await
-                .expect("tags");
+            {
+                Ok(found) => found,
+                Err(e) if vanished(&e) => continue,
+                Err(e) => panic!("tags: {e:?}"),
+            };
             let tags = pairs(
                 t.tags()
                     .iter()
@@ -455,13 +472,17 @@ pub async fn tagged(sdk: &Sdk, project: &str, stack: &str) -> Vec<(String, Strin
             .expect("lists rules");
         for rule in page.rules() {
             let arn = rule.arn().unwrap_or_default();
-            let t = sdk
+            let t = match sdk
                 .events
                 .list_tags_for_resource()
                 .resource_arn(arn)
                 .send()
                 .await
-                .expect("tags");
+            {
+                Ok(found) => found,
+                Err(e) if vanished(&e) => continue,
+                Err(e) => panic!("tags: {e:?}"),
+            };
             let tags = pairs(
                 t.tags()
                     .iter()
