@@ -48,7 +48,11 @@ pub fn lex(src: &str, file: FileId) -> Lexed {
         bytes: src.as_bytes(),
         pos: 0,
         file,
-        out: Lexed::default(),
+        // About one token per four bytes of source: no regrowing on the way.
+        out: Lexed {
+            tokens: Vec::with_capacity(src.len() / 4 + 8),
+            ..Lexed::default()
+        },
         modes: Vec::new(),
         line_start: true,
     };

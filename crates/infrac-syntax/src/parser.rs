@@ -402,13 +402,13 @@ where
             .then(ident)
             .then(block.clone().or_not())
             .map_with(|((kind, name), block), e| {
-                Item::Resource(Resource {
+                Item::Resource(Box::new(Resource {
                     doc: None,
                     kind,
                     name,
                     block,
                     span: sp(e.span()),
-                })
+                }))
             });
 
     let target_kind = tok(Kind::KwFunction)
@@ -437,7 +437,7 @@ where
                 block,
             ),
              e| {
-                Item::Trigger(Trigger {
+                Item::Trigger(Box::new(Trigger {
                     doc: None,
                     source,
                     event,
@@ -448,31 +448,31 @@ where
                     target,
                     block,
                     span: sp(e.span()),
-                })
+                }))
             },
         );
 
     let binding = tok(Kind::Eq).ignore_then(expr);
     let let_item = tok(Kind::KwLet).then(ident).then(binding.clone()).map_with(
         |((keyword_span, name), value), e| {
-            Item::Let(Binding {
+            Item::Let(Box::new(Binding {
                 doc: None,
                 keyword_span,
                 name,
                 value,
                 span: sp(e.span()),
-            })
+            }))
         },
     );
     let output_item = tok(Kind::KwOutput).then(ident).then(binding).map_with(
         |((keyword_span, name), value), e| {
-            Item::Output(Binding {
+            Item::Output(Box::new(Binding {
                 doc: None,
                 keyword_span,
                 name,
                 value,
                 span: sp(e.span()),
-            })
+            }))
         },
     );
 
