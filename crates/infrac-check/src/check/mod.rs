@@ -1,0 +1,750 @@
+//! The checker: names across files, kinds, types and every rule of `docs/language.md`, from
+//! parsed files to a [`Model`] plus diagnostics. User mistakes are diagnostics, never `Err`.
+
+use crate::cron::{rate_expression, Cron};
+use crate::model::{
+    format_duration, format_size, AccessModel, Model, OutputModel, Reference, ResourceModel,
+    StrSegment, Symbol, SymbolId, SymbolKind, TriggerModel, Value,
+};
+use crate::pattern::{KeyPattern, PatternUse};
+use crate::project::{FileSystem, Project};
+use crate::schema::{
+    fargate_memory, runtime_status, schema, AttrSchema, EventSchema, KindSchema, Requirement, Rule,
+    Type, RUNTIMES,
+};
+use crate::suggest::did_you_mean;
+use infrac_syntax::ast::{
+    Access, Binding, Block, Expr, ExprKind, Ident, Item, Member, Resource, ResourceKind, StrLit,
+    StrPart, TargetKind, Trigger,
+};
+use infrac_syntax::{Code, Diagnostic, FileId, Span};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeMap;
+
+/// The result of checking a project: the model and every diagnostic (loading, syntax and
+/// checks), sorted by file and position.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub model: Model,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+pub fn check_project(project: &Project, fs: &dyn FileSystem) -> Checked {
+    let mut checker = Checker {
+        project,
+        fs,
+        diagnostics: project.diagnostics.clone(),
+        model: Model::default(),
+        names: HashMap::default(),
+        lets: HashMap::default(),
+    };
+    checker.declare();
+    checker.check_items();
+    checker.check_unused_lets();
+    checker.check_trigger_overlaps();
+    checker.check_trigger_loops();
+    checker.check_untriggered();
+    let mut diagnostics = checker.diagnostics;
+    diagnostics.sort_by_key(|d| (d.file, d.span.start, d.span.end, d.code));
+    diagnostics.dedup();
+    Checked {
+        model: checker.model,
+        diagnostics,
+    }
+}
+
+enum LetState<'p> {
+    Pending(&'p Binding, FileId),
+    InProgress,
+    Done(Option<Value>),
+}
+
+/// What an expression is evaluated in.
+#[derive(Clone, Copy)]
+struct Context {
+    file: FileId,
+    /// Inside a trigger's block: its event, or `Err(())` when the event is unknown (already
+    /// reported, so `event.*` is not checked again).
+    event: Option<Result<&'static EventSchema, ()>>,
+}
+
+struct Checker<'p> {
+    project: &'p Project,
+    fs: &'p dyn FileSystem,
+    diagnostics: Vec<Diagnostic>,
+    model: Model,
+    /// Resources and lets share one namespace; outputs have their own.
+    names: HashMap<&'p str, SymbolId>,
+    lets: HashMap<&'p str, LetState<'p>>,
+}
+
+fn is_lower_snake(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn to_lower_snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '-' {
+            out.push('_');
+        } else {
+            out.push(c);
+        }
+    }
+    let trimmed = out.trim_start_matches(|c: char| c == '_' || c.is_ascii_digit());
+    if trimmed.is_empty() {
+        "r".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+fn kind_article(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::Bucket => "a bucket",
+        ResourceKind::Function => "a function",
+        ResourceKind::Task => "a task",
+        ResourceKind::Schedule => "a schedule",
+    }
+}
+
+fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
+    match names.as_slice() {
+        [] => "none".to_string(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+impl<'p> Checker<'p> {
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    // ---- declarations -------------------------------------------------------------------
+
+    fn declare(&mut self) {
+        let mut outputs: HashMap<&'p str, SymbolId> = HashMap::default();
+        for (file, syntax) in self.project.sources() {
+            for item in &syntax.items {
+                match item {
+                    Item::Resource(r) => {
+                        self.declare_resource(r, file.id);
+                    }
+                    Item::Let(b) => {
+                        let id = self.push_symbol(
+                            &b.name,
+                            SymbolKind::Let,
+                            file.id,
+                            b.span,
+                            b.doc.as_ref(),
+                        );
+                        if self.declare_name(&b.name, id, file.id) {
+                            self.lets
+                                .insert(&b.name.text, LetState::Pending(b, file.id));
+                        }
+                    }
+                    Item::Output(b) => {
+                        let id = self.push_symbol(
+                            &b.name,
+                            SymbolKind::Output,
+                            file.id,
+                            b.span,
+                            b.doc.as_ref(),
+                        );
+                        if let Some(&first) = outputs.get(b.name.text.as_str()) {
+                            self.duplicate(&b.name, file.id, first, "output");
+                        } else {
+                            outputs.insert(&b.name.text, id);
+                        }
+                    }
+                    Item::Trigger(_) | Item::Error(_) => {}
+                }
+            }
+        }
+    }
+
+    fn declare_resource(&mut self, r: &'p Resource, file: FileId) {
+        if r.kind.kind.is_none() {
+            let keywords = ResourceKind::ALL.map(ResourceKind::keyword);
+            let mut d = Diagnostic::new(
+                Code::E0101,
+                file,
+                r.kind.span,
+                format!("unknown resource kind `{}`", r.kind.text),
+            );
+            if let Some(s) = did_you_mean(&r.kind.text, keywords) {
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("Replace with `{s}`"),
+                    r.kind.span,
+                    s,
+                );
+            } else {
+                d = d.with_help(format!("the kinds are {}", list_names(keywords)));
+            }
+            self.report(d);
+        }
+        let id = self.push_symbol(
+            &r.name,
+            SymbolKind::Resource(r.kind.kind),
+            file,
+            r.span,
+            r.doc.as_ref(),
+        );
+        self.declare_name(&r.name, id, file);
+        if !is_lower_snake(&r.name.text) {
+            let suggestion = to_lower_snake(&r.name.text);
+            self.report(
+                Diagnostic::new(
+                    Code::W0003,
+                    file,
+                    r.name.span,
+                    format!(
+                        "resource name `{}` is not lower snake case; it becomes part of AWS names",
+                        r.name.text
+                    ),
+                )
+                .with_help(format!("rename it to `{suggestion}`")),
+            );
+        }
+    }
+
+    fn push_symbol(
+        &mut self,
+        name: &Ident,
+        kind: SymbolKind,
+        file: FileId,
+        span: Span,
+        doc: Option<&String>,
+    ) -> SymbolId {
+        self.model.symbols.push(Symbol {
+            name: name.text.clone(),
+            kind,
+            file,
+            name_span: name.span,
+            span,
+            doc: doc.cloned(),
+        });
+        self.model.symbols.len() - 1
+    }
+
+    /// Adds a name to the shared namespace; false (with E0102) when it is taken.
+    fn declare_name(&mut self, name: &'p Ident, id: SymbolId, file: FileId) -> bool {
+        if let Some(&first) = self.names.get(name.text.as_str()) {
+            self.duplicate(name, file, first, "name");
+            return false;
+        }
+        self.names.insert(&name.text, id);
+        true
+    }
+
+    fn duplicate(&mut self, name: &Ident, file: FileId, first: SymbolId, what: &str) {
+        let first = &self.model.symbols[first];
+        let (first_file, first_span) = (first.file, first.name_span);
+        self.report(
+            Diagnostic::new(
+                Code::E0102,
+                file,
+                name.span,
+                format!("the {what} `{}` is declared twice", name.text),
+            )
+            .with_label(first_file, first_span, "first declared here")
+            .with_help("names are shared by every file of the project; rename one of them"),
+        );
+    }
+
+    fn symbol(&self, id: SymbolId) -> &Symbol {
+        &self.model.symbols[id]
+    }
+
+    /// Resolves a name, recording the reference; E0103 with a suggestion when it is unknown.
+    fn resolve(&mut self, name: &Ident, file: FileId) -> Option<SymbolId> {
+        if let Some(&id) = self.names.get(name.text.as_str()) {
+            self.model.references.push(Reference {
+                file,
+                span: name.span,
+                symbol: id,
+            });
+            return Some(id);
+        }
+        let mut d = Diagnostic::new(
+            Code::E0103,
+            file,
+            name.span,
+            format!("`{}` is not declared", name.text),
+        );
+        if let Some(s) = did_you_mean(&name.text, self.names.keys().copied()) {
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                format!("Replace with `{s}`"),
+                name.span,
+                s,
+            );
+        }
+        self.report(d);
+        None
+    }
+
+    /// Resolves a name that must be a resource of `expected` kind (E0104 otherwise). `None`
+    /// when it is not, or its kind is unknown (already reported).
+    fn resolve_kind(
+        &mut self,
+        name: &Ident,
+        file: FileId,
+        expected: ResourceKind,
+        fix_span: Option<Span>,
+    ) -> Option<SymbolId> {
+        let id = self.resolve(name, file)?;
+        let symbol = self.symbol(id);
+        let found = match symbol.kind {
+            SymbolKind::Resource(None) => return None,
+            SymbolKind::Resource(Some(kind)) if kind == expected => return Some(id),
+            SymbolKind::Resource(Some(kind)) => kind_article(kind),
+            SymbolKind::Let => "a let",
+            SymbolKind::Output => "an output",
+        };
+        let (decl_file, decl_span) = (symbol.file, symbol.name_span);
+        let mut d = Diagnostic::new(
+            Code::E0104,
+            file,
+            name.span,
+            format!("`{}` is {found}, not {}", name.text, kind_article(expected)),
+        )
+        .with_label(
+            decl_file,
+            decl_span,
+            format!("`{}` is declared here", name.text),
+        );
+        if let (Some(span), SymbolKind::Resource(Some(kind))) = (fix_span, symbol.kind) {
+            if matches!(kind, ResourceKind::Function | ResourceKind::Task) {
+                d = d
+                    .with_help(format!("write `-> {} {}`", kind.keyword(), name.text))
+                    .with_fix(
+                        format!("Change to `{}`", kind.keyword()),
+                        span,
+                        kind.keyword(),
+                    );
+            }
+        }
+        self.report(d);
+        None
+    }
+
+    // ---- items ----------------------------------------------------------------------------
+
+    fn check_items(&mut self) {
+        let project = self.project;
+        for (file, syntax) in project.sources() {
+            for item in &syntax.items {
+                match item {
+                    Item::Resource(r) => self.check_resource(r, file.id),
+                    Item::Trigger(t) => self.check_trigger(t, file.id),
+                    Item::Let(b) => {
+                        let _ = self.let_value(&b.name.text);
+                    }
+                    Item::Output(b) => self.check_output(b, file.id),
+                    Item::Error(_) => {}
+                }
+            }
+        }
+    }
+
+    fn check_unused_lets(&mut self) {
+        let pending: Vec<&'p str> = self
+            .lets
+            .iter()
+            .filter(|(_, s)| matches!(s, LetState::Pending(..)))
+            .map(|(n, _)| *n)
+            .collect();
+        for name in pending {
+            let _ = self.let_value(name);
+        }
+    }
+
+    fn let_value(&mut self, name: &str) -> Option<Value> {
+        let (key, state) = self.lets.remove_entry(name)?;
+        match state {
+            LetState::Done(value) => {
+                let out = value.clone();
+                self.lets.insert(key, LetState::Done(value));
+                out
+            }
+            LetState::InProgress => {
+                self.lets.insert(key, LetState::InProgress);
+                None
+            }
+            LetState::Pending(binding, file) => {
+                self.lets.insert(key, LetState::InProgress);
+                let value = self.eval(&binding.value, Context { file, event: None });
+                self.lets.insert(key, LetState::Done(value.clone()));
+                value
+            }
+        }
+    }
+
+    fn check_output(&mut self, b: &Binding, file: FileId) {
+        if let Some(value) = self.eval(&b.value, Context { file, event: None }) {
+            self.model.outputs.push(OutputModel {
+                name: b.name.text.clone(),
+                value,
+                file,
+                span: b.span,
+            });
+        }
+    }
+
+    fn check_resource(&mut self, r: &Resource, file: FileId) {
+        let Some(kind) = r.kind.kind else { return };
+        let kind_schema = schema(kind);
+        let mut attrs: BTreeMap<&'static str, (Value, Span)> = BTreeMap::new();
+        // Every attribute written, valid or not, with the span of its value.
+        let mut written: HashMap<&'static str, (Span, Span)> = HashMap::default();
+        let mut access = Vec::new();
+        let members = r.block.as_ref().map_or(&[][..], |b| b.members.as_slice());
+        for member in members {
+            match member {
+                Member::Attr(a) => {
+                    let Some(attr) = kind_schema.attr(&a.name.text) else {
+                        self.unknown_attribute(kind_schema, &a.name, file);
+                        continue;
+                    };
+                    if let Some(&(first, _)) = written.get(attr.name) {
+                        self.report(
+                            Diagnostic::new(
+                                Code::E0207,
+                                file,
+                                a.name.span,
+                                format!("`{}` is set twice", attr.name),
+                            )
+                            .with_label(file, first, "first set here")
+                            .with_help("remove one of them"),
+                        );
+                        continue;
+                    }
+                    written.insert(attr.name, (a.name.span, a.value.span));
+                    let ctx = Context { file, event: None };
+                    let Some(value) = self.eval(&a.value, ctx) else {
+                        continue;
+                    };
+                    let Some(value) = self.expect_type(value, attr.ty, &a.value, file, attr.name)
+                    else {
+                        continue;
+                    };
+                    self.check_rule(attr, &value, a.value.span, file);
+                    attrs.insert(attr.name, (value, a.span));
+                }
+                Member::Access(acc) => {
+                    if let Some(model) = self.check_access(kind, acc, file) {
+                        access.push(model);
+                    }
+                }
+                Member::Error(_) => {}
+            }
+        }
+        self.check_requirements(r, kind_schema, &attrs, &written, file);
+        if kind == ResourceKind::Task {
+            self.check_fargate(&attrs, &written, file);
+        }
+        self.model.resources.push(ResourceModel {
+            kind,
+            name: r.name.text.clone(),
+            file,
+            span: r.span,
+            name_span: r.name.span,
+            doc: r.doc.clone(),
+            attrs,
+            access,
+        });
+    }
+
+    fn unknown_attribute(&mut self, kind_schema: &KindSchema, name: &Ident, file: FileId) {
+        let names = kind_schema.attrs.iter().map(|a| a.name);
+        let mut d = Diagnostic::new(
+            Code::E0201,
+            file,
+            name.span,
+            format!(
+                "{} has no attribute `{}`",
+                kind_article(kind_schema.kind),
+                name.text
+            ),
+        );
+        if let Some(s) = did_you_mean(&name.text, names.clone()) {
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                format!("Replace with `{s}`"),
+                name.span,
+                s,
+            );
+        } else {
+            d = d.with_help(format!(
+                "{} has {}",
+                kind_article(kind_schema.kind),
+                list_names(names)
+            ));
+        }
+        self.report(d);
+    }
+
+    fn check_access(
+        &mut self,
+        kind: ResourceKind,
+        acc: &Access,
+        file: FileId,
+    ) -> Option<AccessModel> {
+        if !matches!(kind, ResourceKind::Function | ResourceKind::Task) {
+            self.report(
+                Diagnostic::new(
+                    Code::E0201,
+                    file,
+                    acc.mode_span,
+                    format!(
+                        "{} cannot have `{}`",
+                        kind_article(kind),
+                        acc.mode.keyword()
+                    ),
+                )
+                .with_help("only functions and tasks are granted access to buckets"),
+            );
+            return None;
+        }
+        let bucket = self.resolve_kind(&acc.bucket, file, ResourceKind::Bucket, None);
+        let pattern = match &acc.pattern {
+            None => None,
+            Some(lit) => Some(self.key_pattern(lit, PatternUse::Access, file)?),
+        };
+        bucket?;
+        Some(AccessModel {
+            mode: acc.mode,
+            bucket: acc.bucket.text.clone(),
+            pattern,
+            span: acc.span,
+        })
+    }
+
+    fn key_pattern(&mut self, lit: &StrLit, usage: PatternUse, file: FileId) -> Option<KeyPattern> {
+        let Some(text) = lit.as_plain() else {
+            self.report(Diagnostic::new(
+                Code::E0302,
+                file,
+                lit.span,
+                "a key pattern is plain text: it cannot use `${...}`",
+            ));
+            return None;
+        };
+        match KeyPattern::parse(&text, usage) {
+            Ok(p) => Some(p),
+            Err(message) => {
+                self.report(Diagnostic::new(Code::E0302, file, lit.span, message));
+                None
+            }
+        }
+    }
+
+    fn check_requirements(
+        &mut self,
+        r: &Resource,
+        kind_schema: &KindSchema,
+        attrs: &BTreeMap<&'static str, (Value, Span)>,
+        written: &HashMap<&'static str, (Span, Span)>,
+        file: FileId,
+    ) {
+        let provided_runtime = attrs
+            .get("runtime")
+            .and_then(|(v, _)| v.as_literal_str())
+            .is_some_and(|r| r.starts_with("provided"));
+        for attr in kind_schema.attrs {
+            let required = match attr.requirement {
+                Requirement::Optional => false,
+                Requirement::Required => true,
+                Requirement::RequiredUnlessProvidedRuntime => !provided_runtime,
+            };
+            if required && !written.contains_key(attr.name) {
+                let mut d = Diagnostic::new(
+                    Code::E0202,
+                    file,
+                    r.name.span,
+                    format!("{} `{}` needs `{}`", r.kind.text, r.name.text, attr.name),
+                )
+                .with_help(format!("add `{} = {}`", attr.name, attr.example));
+                d.fixes.push(self.insert_member_fix(r, attr, file));
+                self.report(d);
+            }
+        }
+        for &(a, b, hint) in kind_schema.exactly_one_of {
+            match (written.get(a), written.get(b)) {
+                (Some(&(first, _)), Some(&(second, _))) => {
+                    let (first, second) = if first.start <= second.start {
+                        (first, second)
+                    } else {
+                        (second, first)
+                    };
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0205,
+                            file,
+                            second,
+                            format!(
+                                "{} takes `{a}` or `{b}`, not both",
+                                kind_article(kind_schema.kind)
+                            ),
+                        )
+                        .with_label(file, first, "also set here"),
+                    );
+                }
+                (None, None) => self.report(
+                    Diagnostic::new(
+                        Code::E0205,
+                        file,
+                        r.name.span,
+                        format!(
+                            "{} `{}` needs one of `{a}` and `{b}`",
+                            r.kind.text, r.name.text
+                        ),
+                    )
+                    .with_help(hint),
+                ),
+                _ => {}
+            }
+        }
+    }
+
+    /// A fix that adds `name = example` as the block's last member (or gives the declaration a
+    /// block).
+    fn insert_member_fix(
+        &self,
+        r: &Resource,
+        attr: &AttrSchema,
+        file: FileId,
+    ) -> infrac_syntax::Fix {
+        let text = &self.project.file(file).text;
+        let (span, replacement) = match &r.block {
+            Some(block)
+                if block.span.len() >= 2
+                    && text.as_bytes().get(block.span.end - 1) == Some(&b'}') =>
+            {
+                let close = block.span.end - 1;
+                let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
+                let before_close = &text[line_start..close];
+                if before_close.trim().is_empty() {
+                    // `}` on its own line: insert a line above it.
+                    (
+                        Span::empty(line_start),
+                        format!("{before_close}  {} = {}\n", attr.name, attr.example),
+                    )
+                } else {
+                    (
+                        Span::empty(close),
+                        format!(" {} = {} ", attr.name, attr.example),
+                    )
+                }
+            }
+            Some(block) => (
+                Span::empty(block.span.end),
+                format!(" {} = {}", attr.name, attr.example),
+            ),
+            None => (
+                Span::empty(r.name.span.end),
+                format!(" {{\n  {} = {}\n}}", attr.name, attr.example),
+            ),
+        };
+        infrac_syntax::Fix {
+            title: format!("Add `{} = {}`", attr.name, attr.example),
+            edits: vec![infrac_syntax::TextEdit {
+                file,
+                span,
+                replacement,
+            }],
+        }
+    }
+
+    fn check_fargate(
+        &mut self,
+        attrs: &BTreeMap<&'static str, (Value, Span)>,
+        written: &HashMap<&'static str, (Span, Span)>,
+        file: FileId,
+    ) {
+        let cpu = attrs.get("cpu").map_or(Some(256), |(v, _)| v.as_int());
+        let Some(cpu) = cpu else { return };
+        let valid = fargate_memory(cpu);
+        if valid.is_empty() {
+            return; // A bad cpu is already an E0204.
+        }
+        let memory = match attrs.get("memory") {
+            Some((Value::Size(mb), _)) => *mb,
+            Some(_) => return,
+            None if written.contains_key("memory") => return,
+            None => 512,
+        };
+        if valid.contains(&memory) {
+            return;
+        }
+        let listed: Vec<String> = if valid.len() > 8 {
+            vec![format!(
+                "{} to {} in steps of {}",
+                format_size(valid[0]),
+                format_size(valid[valid.len() - 1]),
+                format_size(valid[1] - valid[0])
+            )]
+        } else {
+            valid.iter().map(|&m| format_size(m)).collect()
+        };
+        let help = format!(
+            "with cpu = {cpu}, memory must be {}",
+            one_of(listed.into_iter())
+        );
+        let d = if let Some(&(_, value_span)) = written.get("memory") {
+            let mut d = Diagnostic::new(
+                Code::E0206,
+                file,
+                value_span,
+                format!(
+                    "Fargate does not run a task with cpu = {cpu} and memory = {}",
+                    format_size(memory)
+                ),
+            );
+            if let Some(&(cpu_name, _)) = written.get("cpu") {
+                d = d.with_label(file, cpu_name, "cpu is set here");
+            }
+            let nearest = valid
+                .iter()
+                .min_by_key(|&&m| m.abs_diff(memory))
+                .copied()
+                .unwrap_or(valid[0]);
+            d.with_fix(
+                format!("Change to `{}`", format_size(nearest)),
+                value_span,
+                format_size(nearest),
+            )
+        } else if let Some(&(_, cpu_value)) = written.get("cpu") {
+            Diagnostic::new(
+                Code::E0206,
+                file,
+                cpu_value,
+                format!(
+                    "Fargate does not run a task with cpu = {cpu} and the default memory of 512MB"
+                ),
+            )
+        } else {
+            return;
+        };
+        self.report(d.with_help(help));
+    }
+}
+
+mod triggers;
+mod values;
+
+use values::one_of;
