@@ -222,6 +222,18 @@ pub fn project_root(fs: &dyn FileSystem, path: &Path) -> Result<PathBuf, LoadErr
     Err(LoadError::NotFound(path.to_path_buf()))
 }
 
+/// The `.infra` files directly in a project folder, sorted.
+pub fn source_paths(fs: &dyn FileSystem, root: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut paths: Vec<PathBuf> = fs
+        .list_dir(root)
+        .map_err(|e| LoadError::Io(root.to_path_buf(), e))?
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "infra") && fs.is_file(p))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
 /// Loads and parses every `.infra` file directly in the project that `path` names.
 pub fn load_project(fs: &dyn FileSystem, path: &Path) -> Result<Project, LoadError> {
     load_project_cached(fs, path, &mut ParseCache::default())
@@ -234,16 +246,10 @@ pub fn load_project_cached(
     cache: &mut ParseCache,
 ) -> Result<Project, LoadError> {
     let root = project_root(fs, path)?;
-    let mut paths: Vec<PathBuf> = fs
-        .list_dir(&root)
-        .map_err(|e| LoadError::Io(root.clone(), e))?
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "infra") && fs.is_file(p))
-        .collect();
+    let paths = source_paths(fs, &root)?;
     if paths.is_empty() {
         return Err(LoadError::NoSources(root));
     }
-    paths.sort();
     let mut texts = Vec::with_capacity(paths.len());
     for path in paths {
         let bytes = fs.read(&path).map_err(|e| LoadError::Io(path.clone(), e))?;

@@ -7,6 +7,7 @@ use infrac_check::project::{
 };
 use infrac_ide::Analysis;
 use infrac_plan::state::State;
+use infrac_state::{LocalBackend, StateBackend};
 use ropey::Rope;
 use std::collections::HashMap;
 use std::io;
@@ -201,7 +202,7 @@ impl Snapshot {
                 Some(err),
             ),
         };
-        let state = read_state(self.fs.as_ref(), &self.root, "dev");
+        let state = read_state(&self.root, "dev");
         let fs: Arc<dyn FileSystem + Send + Sync> = self.fs.clone();
         (Analysis::new(project, fs).with_stack("dev", state), error)
     }
@@ -209,13 +210,8 @@ impl Snapshot {
 
 /// The stack's state when it is kept locally (the S3 backend needs AWS, which hover does not
 /// call).
-fn read_state(fs: &dyn FileSystem, root: &Path, stack: &str) -> Option<State> {
-    let path = root
-        .join(".infra")
-        .join("state")
-        .join(format!("{stack}.json"));
-    let bytes = fs.read(&path).ok()?;
-    State::parse(std::str::from_utf8(&bytes).ok()?).ok()
+fn read_state(root: &Path, stack: &str) -> Option<State> {
+    LocalBackend::for_project(root).load(stack).ok().flatten()
 }
 
 /// The disk, with open documents in place of their files.

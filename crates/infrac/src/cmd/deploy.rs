@@ -280,6 +280,34 @@ pub async fn refresh(engine: &Engine<'_, AwsProvider>, state: &mut State) -> Res
 }
 
 /// The end of a run: what was done, and (on failure) what failed and what is left.
+/// Applies `plan` with the live progress view: the report, and the seconds it took.
+pub async fn apply_with_progress(
+    provider: Arc<AwsProvider>,
+    backend: &dyn StateBackend,
+    stack: &str,
+    parallelism: usize,
+    loaded: Loaded,
+    plan: &Plan,
+) -> Result<(ApplyReport, f64), String> {
+    let mut view = ProgressView::new(plan);
+    let engine = Engine::new(
+        provider,
+        backend,
+        stack,
+        Options {
+            parallelism,
+            progress: view.progress(),
+        },
+    );
+    let start = Instant::now();
+    let report = engine.apply(loaded, plan).await;
+    view.finish();
+    Ok((
+        report.map_err(|e| e.to_string())?,
+        start.elapsed().as_secs_f64(),
+    ))
+}
+
 pub fn print_report(report: &ApplyReport, verb: &str, elapsed: f64) {
     let count = |a: Action| report.done.iter().filter(|(_, x)| *x == a).count();
     if report.succeeded() {
@@ -416,21 +444,16 @@ async fn deploy(
         return Ok(ExitCode::FAILURE);
     }
     eprintln!();
-    let mut view = ProgressView::new(&plan);
-    let engine = Engine::new(
+    let (report, elapsed) = apply_with_progress(
         provider,
         backend,
         &args.stack,
-        Options {
-            parallelism: args.parallelism,
-            progress: view.progress(),
-        },
-    );
-    let start = Instant::now();
-    let report = engine.apply(loaded, &plan).await;
-    view.finish();
-    let report = report.map_err(|e| e.to_string())?;
-    print_report(&report, "Deployed", start.elapsed().as_secs_f64());
+        args.parallelism,
+        loaded,
+        &plan,
+    )
+    .await?;
+    print_report(&report, "Deployed", elapsed);
     print_outputs(&resolved_outputs(outputs, &report.state));
     lock.release().map_err(|e| e.to_string())?;
     Ok(if report.succeeded() {

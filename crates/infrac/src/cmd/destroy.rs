@@ -3,7 +3,8 @@
 //! destroy stops before deleting anything and says so.
 
 use super::deploy::{
-    confirm, load_state, parse_parallelism, print_report, provider, refresh, runtime, ProgressView,
+    apply_with_progress, confirm, load_state, parse_parallelism, print_report, provider, refresh,
+    runtime,
 };
 use super::state::open_backend;
 use super::use_color;
@@ -15,7 +16,6 @@ use infrac_state::{LockInfo, StateBackend, StateLock};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 pub struct DestroyArgs {
@@ -71,21 +71,16 @@ pub fn run(args: &DestroyArgs) -> ExitCode {
                 lock.release().map_err(|e| e.to_string())?;
                 return Ok(ExitCode::FAILURE);
             }
-            let mut view = ProgressView::new(&plan);
-            let engine = Engine::new(
+            let (report, elapsed) = apply_with_progress(
                 provider,
                 backend,
                 &args.stack,
-                Options {
-                    parallelism: args.parallelism,
-                    progress: view.progress(),
-                },
-            );
-            let start = Instant::now();
-            let report = engine.apply(loaded, &plan).await;
-            view.finish();
-            let report = report.map_err(|e| e.to_string())?;
-            print_report(&report, "Destroyed", start.elapsed().as_secs_f64());
+                args.parallelism,
+                loaded,
+                &plan,
+            )
+            .await?;
+            print_report(&report, "Destroyed", elapsed);
             lock.release().map_err(|e| e.to_string())?;
             Ok(if report.succeeded() {
                 ExitCode::SUCCESS

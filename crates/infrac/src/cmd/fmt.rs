@@ -1,7 +1,7 @@
 //! `infrac fmt`: format files in place, check that they are formatted, or filter stdin.
 
 use super::{use_color, EXIT_CANNOT_RUN};
-use infrac_check::project::{build_project, project_root};
+use infrac_check::project::{build_project, project_root, source_paths};
 use infrac_check::render::render_terminal;
 use infrac_check::{DiskFileSystem, FileSystem};
 use infrac_fmt::{format_source, FormatError};
@@ -17,7 +17,7 @@ pub fn run(path: &Path, check: bool) -> ExitCode {
     let files = if fs.is_file(path) {
         vec![path.to_path_buf()]
     } else {
-        match project_root(&fs, path).and_then(|root| list_sources(&fs, &root)) {
+        match project_root(&fs, path).and_then(|root| source_paths(&fs, &root)) {
             Ok(files) => files,
             Err(err) => {
                 eprintln!("error: {err}");
@@ -59,20 +59,6 @@ pub fn run(path: &Path, check: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
-}
-
-fn list_sources(
-    fs: &dyn FileSystem,
-    root: &Path,
-) -> Result<Vec<PathBuf>, infrac_check::project::LoadError> {
-    let mut files: Vec<PathBuf> = fs
-        .list_dir(root)
-        .map_err(|e| infrac_check::project::LoadError::Io(root.to_path_buf(), e))?
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "infra"))
-        .collect();
-    files.sort();
-    Ok(files)
 }
 
 fn stdin_to_stdout() -> ExitCode {
