@@ -2,9 +2,9 @@
 //! bucket that still holds objects is emptied only with `force_destroy = true`; otherwise
 //! destroy stops before deleting anything and says so.
 
-use super::deploy::{
-    apply_with_progress, confirm, load_state, parse_parallelism, print_report, provider, refresh,
-    runtime,
+use super::deploy::parse_parallelism;
+use super::stack::{
+    apply_with_progress, confirm, load_state, print_report, provider, refresh, runtime,
 };
 use super::state::open_backend;
 use super::use_color;

@@ -5,8 +5,11 @@ pub mod deploy;
 pub mod destroy;
 pub mod fmt;
 pub mod graph;
+mod live;
 pub mod outputs;
 pub mod plan;
+mod project;
+mod stack;
 pub mod state;
 
 use std::io::IsTerminal;
