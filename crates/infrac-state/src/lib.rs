@@ -316,16 +316,18 @@ pub fn new_lineage() -> String {
 
 /// Now, as `2026-11-27T07:00:00Z`.
 pub fn now_rfc3339() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs()) as i64;
-    let (y, m, d) = infrac_check::cron::civil_from_days(secs.div_euclid(86_400));
-    let day = secs.rem_euclid(86_400);
+    rfc3339(time::OffsetDateTime::now_utc())
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        day / 3600,
-        (day % 3600) / 60,
-        day % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
     )
 }
 
@@ -369,6 +371,12 @@ mod tests {
         let now = now_rfc3339();
         assert_eq!(now.len(), 20, "{now}");
         assert!(now.ends_with('Z') && now.contains('T'), "{now}");
+        let leap_day = time::OffsetDateTime::from_unix_timestamp(1_709_164_805).expect("a time");
+        assert_eq!(rfc3339(leap_day), "2024-02-29T00:00:05Z");
+        assert_eq!(
+            rfc3339(time::OffsetDateTime::UNIX_EPOCH),
+            "1970-01-01T00:00:00Z"
+        );
     }
 
     #[test]
