@@ -126,46 +126,11 @@ pub fn relative_display(root: &Path, path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use infrac_check::MemoryFileSystem;
 
-    /// Files in memory, listed in the order given (to show that order does not matter).
-    struct Memory(Vec<(PathBuf, Vec<u8>)>);
-
-    impl FileSystem for Memory {
-        fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-            self.0
-                .iter()
-                .find(|(p, _)| p == path)
-                .map(|(_, c)| c.clone())
-                .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
-        }
-        fn list_dir(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
-            let mut out: Vec<PathBuf> = Vec::new();
-            for (p, _) in &self.0 {
-                if let Ok(rest) = p.strip_prefix(dir) {
-                    if let Some(first) = rest.components().next() {
-                        let child = dir.join(first);
-                        if !out.contains(&child) {
-                            out.push(child);
-                        }
-                    }
-                }
-            }
-            Ok(out)
-        }
-        fn is_file(&self, path: &Path) -> bool {
-            self.0.iter().any(|(p, _)| p == path)
-        }
-        fn is_dir(&self, path: &Path) -> bool {
-            self.0.iter().any(|(p, _)| p != path && p.starts_with(path))
-        }
-    }
-
-    fn files(list: &[(&str, &str)]) -> Memory {
-        Memory(
-            list.iter()
-                .map(|(p, c)| (PathBuf::from(p), c.as_bytes().to_vec()))
-                .collect(),
-        )
+    fn files(list: &[(&str, &str)]) -> MemoryFileSystem {
+        list.iter()
+            .fold(MemoryFileSystem::new(), |fs, (p, c)| fs.with_file(*p, *c))
     }
 
     #[test]
