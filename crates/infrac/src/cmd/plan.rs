@@ -75,14 +75,20 @@ pub fn run(args: &PlanArgs) -> ExitCode {
         PlanFormat::Json => render_json(&plan, false),
     };
     let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(text.as_bytes()).is_err() {
+    if stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
         return ExitCode::FAILURE;
     }
-    if args.detailed_exitcode && !plan.is_empty() {
+    let code = if args.detailed_exitcode && !plan.is_empty() {
         ExitCode::from(EXIT_CHANGES)
     } else {
         ExitCode::SUCCESS
-    }
+    };
+    super::leak_at_exit((project, checked, lowered, state, plan, text));
+    code
 }
 
 /// The stack's state, or an empty one for a stack never deployed (which needs no AWS access).
