@@ -64,9 +64,11 @@ enum Command {
     /// Deploy the program to AWS: show the plan, ask, then create, update and delete what it
     /// takes, with live progress, and print the program's outputs.
     ///
-    /// Safe to interrupt: every step is saved to the stack's state as it goes, and the next
-    /// deploy finishes what a killed one started. `--yes` skips the question (needed when
-    /// stdin is not a terminal).
+    /// The stack is locked only once you say yes. Ctrl-C (or SIGTERM) stops it gracefully:
+    /// nothing new starts, the calls in flight finish, the state is saved and the lock
+    /// released (exit 130, or 143). Every step is saved as it goes, so the next deploy
+    /// finishes what a killed one started. `--yes` skips the question (needed when stdin is
+    /// not a terminal).
     Deploy(cmd::deploy::DeployArgs),
     /// Delete everything a stack has deployed, in reverse dependency order.
     ///

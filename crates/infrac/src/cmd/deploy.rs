@@ -4,8 +4,8 @@
 
 use super::project::{load_and_check, report_problems};
 use super::stack::{
-    apply_with_progress, confirm, load_state, print_outputs, print_report, provider, refresh,
-    resolved_outputs, runtime,
+    apply_with_progress, confirm, load_state, lock_for_apply, not_locked, print_outputs,
+    print_report, provider, refresh, release_lock, resolved_outputs, runtime,
 };
 use super::state::open_backend;
 use super::use_color;
@@ -14,7 +14,7 @@ use infrac_deploy::{Engine, Options, DEFAULT_PARALLELISM};
 use infrac_plan::names::validate_stack;
 use infrac_plan::render::render_human;
 use infrac_plan::{diff, lower_outputs, lower_program};
-use infrac_state::{LockInfo, StateBackend, StateLock};
+use infrac_state::StateBackend;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,8 +84,7 @@ async fn deploy(
     let provider = provider(project).await;
     let backend = open_backend(project)?;
     let backend: &dyn StateBackend = backend.as_ref();
-    let lock = StateLock::acquire(backend, &args.stack, &LockInfo::current("deploy"))
-        .map_err(|e| e.to_string())?;
+    not_locked(backend, &args.stack)?;
     let location = backend.location(&args.stack);
     let quiet = Engine::new(
         Arc::clone(&provider),
@@ -99,17 +98,16 @@ async fn deploy(
     print!("{}", render_human(&plan, use_color(&std::io::stdout())));
     if plan.is_empty() {
         print_outputs(&resolved_outputs(outputs, &loaded.state));
-        lock.release().map_err(|e| e.to_string())?;
         return Ok(ExitCode::SUCCESS);
     }
     let question = format!("\nDeploy these changes to stack {}?", args.stack);
     if !confirm(&question, args.yes, "deploying")? {
         eprintln!("Nothing was changed.");
-        lock.release().map_err(|e| e.to_string())?;
         return Ok(ExitCode::FAILURE);
     }
+    let lock = lock_for_apply(backend, &args.stack, "deploy", loaded.stored_serial)?;
     eprintln!();
-    let (report, elapsed) = apply_with_progress(
+    let applied = apply_with_progress(
         provider,
         backend,
         &args.stack,
@@ -118,12 +116,8 @@ async fn deploy(
         &plan,
     )
     .await?;
-    print_report(&report, "Deployed", elapsed);
-    print_outputs(&resolved_outputs(outputs, &report.state));
-    lock.release().map_err(|e| e.to_string())?;
-    Ok(if report.succeeded() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    print_report(&applied.report, "Deployed", applied.elapsed);
+    print_outputs(&resolved_outputs(outputs, &applied.report.state));
+    release_lock(lock)?;
+    Ok(applied.exit_code())
 }

@@ -8,10 +8,12 @@ use infrac_aws::{AwsProvider, Clients};
 use infrac_check::Project;
 use infrac_deploy::{ApplyReport, Engine, Known, Loaded, Options, Phase};
 use infrac_plan::{Action, Plan, State};
-use infrac_state::StateBackend;
+use infrac_state::{LockInfo, Release, StateBackend, StateError, StateLock};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -98,7 +100,29 @@ pub async fn refresh(engine: &Engine<'_, AwsProvider>, state: &mut State) -> Res
     Ok(())
 }
 
-/// Applies `plan` with the live progress view: the report, and the seconds it took.
+/// What an apply came to.
+pub struct Applied {
+    pub report: ApplyReport,
+    /// Seconds it took.
+    pub elapsed: f64,
+    /// The signal that asked it to stop (2 for SIGINT, 15 for SIGTERM), if one did.
+    pub signal: Option<u8>,
+}
+
+impl Applied {
+    /// 0 when it all went, 130 or 143 after Ctrl-C or SIGTERM, 1 otherwise.
+    pub fn exit_code(&self) -> ExitCode {
+        match self.signal {
+            Some(signal) => ExitCode::from(128 + signal),
+            None if self.report.succeeded() => ExitCode::SUCCESS,
+            None => ExitCode::FAILURE,
+        }
+    }
+}
+
+/// Applies `plan` with the live progress view. Ctrl-C or SIGTERM stops it gracefully: nothing
+/// new starts, the calls in flight finish and are recorded, the state is saved; a second one
+/// quits at once (what was in flight stays pending, and the next run adopts it).
 pub async fn apply_with_progress(
     provider: Arc<AwsProvider>,
     backend: &dyn StateBackend,
@@ -106,8 +130,11 @@ pub async fn apply_with_progress(
     parallelism: usize,
     loaded: Loaded,
     plan: &Plan,
-) -> Result<(ApplyReport, f64), String> {
+) -> Result<Applied, String> {
     let mut view = ProgressView::new(plan);
+    let stop = Arc::new(AtomicBool::new(false));
+    let signal = Arc::new(AtomicU8::new(0));
+    let watcher = tokio::spawn(watch_signals(Arc::clone(&stop), Arc::clone(&signal)));
     let engine = Engine::new(
         provider,
         backend,
@@ -115,15 +142,58 @@ pub async fn apply_with_progress(
         Options {
             parallelism,
             progress: view.progress(),
+            stop,
         },
     );
     let start = Instant::now();
     let report = engine.apply(loaded, plan).await;
+    watcher.abort();
     view.finish();
-    Ok((
-        report.map_err(|e| e.to_string())?,
-        start.elapsed().as_secs_f64(),
-    ))
+    let signal = Some(signal.load(Ordering::SeqCst)).filter(|s| *s != 0);
+    Ok(Applied {
+        report: report.map_err(|e| e.to_string())?,
+        elapsed: start.elapsed().as_secs_f64(),
+        signal,
+    })
+}
+
+/// Waits for SIGINT or SIGTERM: the first sets `stop` (and records which signal), a second
+/// ends the process at once.
+async fn watch_signals(stop: Arc<AtomicBool>, signal: Arc<AtomicU8>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal as on, SignalKind};
+        let (Ok(mut interrupt), Ok(mut terminate)) =
+            (on(SignalKind::interrupt()), on(SignalKind::terminate()))
+        else {
+            return;
+        };
+        loop {
+            let number: u8 = tokio::select! {
+                _ = interrupt.recv() => 2,
+                _ = terminate.recv() => 15,
+            };
+            if stop.swap(true, Ordering::SeqCst) {
+                eprintln!(
+                    "\nStopped at once. What was in flight stays pending in the state and the next \
+                     run adopts it; the stack's lock is left (`infrac state unlock` breaks it)."
+                );
+                std::process::exit(128 + i32::from(number));
+            }
+            signal.store(number, Ordering::SeqCst);
+            eprintln!(
+                "\nInterrupted: finishing the calls in flight and saving the state \
+                 (interrupt again to quit at once)..."
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.store(true, Ordering::SeqCst);
+            signal.store(2, Ordering::SeqCst);
+        }
+    }
 }
 
 /// The end of a run: what was done, and (on failure) what failed and what is left.
@@ -139,9 +209,16 @@ pub fn print_report(report: &ApplyReport, verb: &str, elapsed: f64) {
         );
         return;
     }
-    eprintln!(
-        "\nerror: stopped before the end; the state is saved, and a new run continues from here."
-    );
+    if report.interrupted {
+        eprintln!(
+            "\nInterrupted: stopped after the calls in flight; the state is saved, and a new run \
+             continues from here."
+        );
+    } else {
+        eprintln!(
+            "\nerror: stopped before the end; the state is saved, and a new run continues from here."
+        );
+    }
     for failure in &report.failed {
         let phase = match failure.phase {
             Phase::Creating | Phase::Adopting => "creating",
@@ -212,4 +289,53 @@ pub fn refresh_for_plan(project: &Project, stack: &str, state: &mut State) -> Re
 /// The state, as `Known` outputs for other commands.
 pub fn known_of(state: &State) -> Known {
     Engine::<AwsProvider>::known(state, HashMap::new())
+}
+
+/// Fails at once when another run holds the stack's lock, before any planning: the lock itself
+/// is only taken once the user has said yes ([`lock_for_apply`]).
+pub fn not_locked(backend: &dyn StateBackend, stack: &str) -> Result<(), String> {
+    match backend.lock_holder(stack).map_err(|e| e.to_string())? {
+        None => Ok(()),
+        Some(holder) => Err(StateError::Locked {
+            location: backend.location(stack),
+            holder: Some(Box::new(holder)),
+        }
+        .to_string()),
+    }
+}
+
+/// Takes the stack's lock once the user has said yes, then checks that the stored state is
+/// still the one the plan was made from: another run may have deployed while the question was
+/// on screen, and its changes are not in this plan.
+pub fn lock_for_apply<'b>(
+    backend: &'b dyn StateBackend,
+    stack: &str,
+    operation: &str,
+    planned_serial: Option<u64>,
+) -> Result<StateLock<'b>, String> {
+    let lock = StateLock::acquire(backend, stack, &LockInfo::current(operation))
+        .map_err(|e| e.to_string())?;
+    let stored = backend.load(stack).map_err(|e| e.to_string())?;
+    let stored_serial = stored.map(|s| s.serial);
+    if stored_serial != planned_serial {
+        release_lock(lock)?;
+        return Err(format!(
+            "the state of stack {stack} changed after this plan was made (another run wrote it); \
+             nothing was changed: run the command again to see the new plan"
+        ));
+    }
+    Ok(lock)
+}
+
+/// Releases a run's lock, saying so when it had been broken meanwhile (and leaving the next
+/// holder's lock alone).
+pub fn release_lock(lock: StateLock<'_>) -> Result<(), String> {
+    match lock.release().map_err(|e| e.to_string())? {
+        Release::Released => {}
+        Release::NotOurs(holder) => eprintln!(
+            "warning: this run's lock was broken while it ran (`infrac state unlock`){}",
+            holder.map_or_else(String::new, |h| format!("; {h} holds the lock now"))
+        ),
+    }
+    Ok(())
 }
