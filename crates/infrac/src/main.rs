@@ -101,7 +101,10 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     match cli.command {
         Command::Check { path, format } => cmd::check::run(&path, format == Format::Json),
         Command::Fmt { path, check } => cmd::fmt::run(&path, check),
@@ -122,6 +125,21 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "infrac", &mut std::io::stdout());
             ExitCode::SUCCESS
         }
+    }
+}
+
+/// A command line clap cannot take exits 2, "cannot run"; `--help` and `--version` exit 0.
+/// Under `plan --detailed-exitcode` 2 means "changes", so there a usage error exits 1 (an
+/// error), as Terraform's does: a script never mistakes a typo for pending changes.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    let _ = err.print();
+    if !err.use_stderr() {
+        return ExitCode::SUCCESS;
+    }
+    if std::env::args_os().any(|arg| arg == "--detailed-exitcode") {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::from(cmd::EXIT_CANNOT_RUN)
     }
 }
 

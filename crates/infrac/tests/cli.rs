@@ -183,6 +183,21 @@ fn fmt_dash_filters_stdin() {
 }
 
 #[test]
+fn usage_errors_exit_2_but_1_under_detailed_exitcode() {
+    let dir = repo().join("examples/thumbnailer");
+    let out = infrac(&["plan", "--no-such-flag"], &dir);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--no-such-flag"), "{}", stderr(&out));
+    // With --detailed-exitcode, 2 means "changes": a typo must not look like one.
+    let out = infrac(&["plan", "--detailed-exitcode", "--no-such-flag"], &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = infrac(&["plan", "--detailed-exitcode", "--stack"], &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = infrac(&["plan", "--help"], &dir);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
 fn help_version_and_completions() {
     let out = infrac(&["--help"], &repo());
     let help = String::from_utf8_lossy(&out.stdout);
