@@ -9,6 +9,8 @@
 pub mod annotate;
 pub mod check;
 pub mod cron;
+pub mod date;
+pub mod explain;
 pub mod model;
 pub mod pattern;
 pub mod project;
@@ -17,6 +19,7 @@ pub mod schema;
 pub mod suggest;
 pub mod synthetic;
 
-pub use check::{check_project, Checked};
+pub use check::{check_project, check_project_at, Checked};
+pub use date::Date;
 pub use model::Model;
 pub use project::{load_project, DiskFileSystem, FileSystem, Project};
