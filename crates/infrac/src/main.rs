@@ -85,6 +85,15 @@ enum Command {
     /// Editors start it themselves: VS Code through the infrac extension, Neovim through
     /// `require("infrac").setup()`, others with `infrac lsp` as the server command.
     Lsp,
+    /// Explain a diagnostic code: what it means, a wrong and a fixed example, and the AWS rule
+    /// behind it (`infrac explain E0206`).
+    Explain {
+        /// A code such as `E0206` or `W0002`, as `infrac check` prints it.
+        code: String,
+    },
+    /// Start a project: write `infra.toml`, a commented `main.infra` and the code or Dockerfile
+    /// it names. Never overwrites a file.
+    Init(cmd::init::InitArgs),
     /// Print a shell completion script: `infrac completions bash > /etc/bash_completion.d/infrac`.
     Completions {
         #[arg(value_enum)]
@@ -116,6 +125,8 @@ fn main() -> ExitCode {
                 ExitCode::from(cmd::EXIT_CANNOT_RUN)
             }
         },
+        Command::Explain { code } => cmd::explain::run(&code),
+        Command::Init(args) => cmd::init::run(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "infrac", &mut std::io::stdout());
             ExitCode::SUCCESS
