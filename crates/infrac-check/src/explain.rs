@@ -88,7 +88,8 @@ impl Explanation {
             ExampleFile::Settings => "toml",
         };
         let mut out = format!(
-            "### {code}: {}\n\n*{}.* {}\n",
+            "<a id=\"{}\"></a>\n\n### {code}: {}\n\n*{}.* {}\n",
+            self.anchor(),
             code.summary(),
             code.severity().as_str(),
             self.meaning

@@ -14,6 +14,7 @@ pub mod explain;
 pub mod model;
 pub mod pattern;
 pub mod project;
+pub mod reference;
 pub mod render;
 pub mod schema;
 pub mod suggest;

@@ -1,4 +1,4 @@
-//! The checker: names across files, kinds, types and every rule of `docs/language.md`, from
+//! The checker: names across files, kinds, types and every rule of `docs/reference.md`, from
 //! parsed files to a [`Model`] plus diagnostics. User mistakes are diagnostics, never `Err`.
 
 use crate::cron::{rate_expression, Cron};
