@@ -18,11 +18,13 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(
     name = "infrac",
-    version,
+    version = env!("INFRAC_VERSION"),
     propagate_version = true,
     max_term_width = 100
 )]
-#[command(after_help = "Start with `infrac check examples/thumbnailer`. Docs: docs/language.md")]
+#[command(
+    after_help = "Start with `infrac check examples/thumbnailer`. Language reference: docs/reference.md; `infrac init` starts a project"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

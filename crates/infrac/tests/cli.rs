@@ -190,7 +190,27 @@ fn help_version_and_completions() {
         assert!(help.contains(command), "{help}");
     }
     let out = infrac(&["--version"], &repo());
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("infrac "));
+    let version = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(version.starts_with("infrac "), "{version}");
+    // Built from a git checkout, the version names the commit (a tarball build has none).
+    let head = Command::new("git")
+        .args(["log", "-1", "--format=%h", "--abbrev=12"])
+        .current_dir(repo())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if let Some(head) = head.filter(|h| !h.is_empty()) {
+        assert!(
+            version.contains(&format!("({head} ")),
+            "{version} names {head}"
+        );
+    }
+    let out = infrac(&["help"], &repo());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for command in ["explain", "init"] {
+        assert!(help.contains(command), "{help}");
+    }
     let out = infrac(&["completions", "bash"], &repo());
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("_infrac"));
