@@ -24,6 +24,10 @@ pub enum ExampleFile {
     Settings,
 }
 
+/// `docs/reference.md` in the repository named by the workspace's `Cargo.toml`.
+pub const REFERENCE_URL: &str =
+    concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/reference.md");
+
 /// The program beside an `infra.toml` example.
 pub const TOML_EXAMPLE_PROGRAM: &str = "bucket media {}\n";
 
@@ -47,6 +51,13 @@ impl Explanation {
     /// The heading anchor of this code in `docs/reference.md` (`e0206`).
     pub fn anchor(&self) -> String {
         self.code.as_str().to_ascii_lowercase()
+    }
+
+    /// Where the code is explained on the web: the reference in the repository, at the code's
+    /// anchor. What an editor shows as the diagnostic's code description (LSP
+    /// `codeDescription.href`).
+    pub fn reference_url(&self) -> String {
+        format!("{REFERENCE_URL}#{}", self.anchor())
     }
 
     fn file_name(&self) -> &'static str {

@@ -68,3 +68,10 @@ fn links_point_at_aws_documentation() {
         }
     }
 }
+
+#[test]
+fn each_code_has_a_url_for_editors() {
+    let url = explain(Code::E0206).reference_url();
+    assert!(url.ends_with("/docs/reference.md#e0206"), "{url}");
+    assert!(url.starts_with("https://"), "{url}");
+}
