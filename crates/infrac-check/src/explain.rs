@@ -518,7 +518,8 @@ static W0002: Explanation = Explanation {
 \"block function create\" date AWS will refuse to create functions with it (from then on infrac \
 reports E0204). Move to the runtime the help line names, the newest of its family. The \
 reference lists every runtime with AWS's three dates; the check compares them with today's \
-date.",
+date. (The example's .NET 8 is deprecated from 2026-11-10 and refused for new functions from \
+2026-12-10.)",
     file: ExampleFile::Program,
     wrong: "bucket media {}\nfunction thumbs {\n  runtime = \"dotnet8\"\n  handler = \"Thumbs::Thumbs.Function::Handler\"\n  code = \"./src\"\n}\nmedia.on_put(\".jpg\") -> function thumbs\n",
     fixed: "bucket media {}\nfunction thumbs {\n  runtime = \"dotnet10\"\n  handler = \"Thumbs::Thumbs.Function::Handler\"\n  code = \"./src\"\n}\nmedia.on_put(\".jpg\") -> function thumbs\n",

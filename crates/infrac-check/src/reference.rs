@@ -65,7 +65,7 @@ fn kind_section(k: &KindSchema) -> String {
             a.name,
             a.ty.name(),
             default_text(a),
-            rule_text(a)
+            rule_text(k, a)
         ));
     }
     out.push('\n');
@@ -121,8 +121,12 @@ fn default_text(a: &AttrSchema) -> String {
     }
 }
 
-fn rule_text(a: &AttrSchema) -> String {
+fn rule_text(k: &KindSchema, a: &AttrSchema) -> String {
     match a.rule {
+        // A task's memory is checked against its cpu (E0206), not on its own.
+        Rule::None if k.kind == ResourceKind::Task && a.name == "memory" => {
+            "a combination with `cpu` that Fargate runs (see the Fargate table)".to_string()
+        }
         Rule::None => String::new(),
         Rule::SizeRange { min, max } => format!("{} to {}", format_size(min), format_size(max)),
         Rule::DurationRange { min, max } => {
