@@ -253,6 +253,10 @@ impl StateBackend for S3Backend {
         self.url(&self.state_key(stack))
     }
 
+    fn lock_location(&self, stack: &str) -> String {
+        self.url(&self.lock_key(stack))
+    }
+
     fn load(&self, stack: &str) -> Result<Option<State>, StateError> {
         let read = self.read_state(stack)?;
         let mut seen = self.seen();

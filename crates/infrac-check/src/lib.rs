@@ -9,16 +9,20 @@
 pub mod annotate;
 pub mod check;
 pub mod cron;
+pub mod date;
+pub mod explain;
 pub mod io;
 pub mod model;
 pub mod pattern;
 pub mod project;
+pub mod reference;
 pub mod render;
 pub mod schema;
 pub mod suggest;
 pub mod synthetic;
 
-pub use check::{check_project, Checked};
+pub use check::{check_project, check_project_at, Checked};
+pub use date::Date;
 pub use io::{FileSystem, MemoryFileSystem};
 pub use model::Model;
 pub use project::{load_project, DiskFileSystem, Project};

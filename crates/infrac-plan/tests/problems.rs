@@ -11,8 +11,8 @@ fn functions_that_need_each_others_arn_are_a_circle() {
         &[(
             "main.infra",
             r#"bucket b;
-function a { runtime = "nodejs20.x" handler = "i.h" code = "./a" env = { PEER = z.arn } }
-function z { runtime = "nodejs20.x" handler = "i.h" code = "./z" env = { PEER = a.arn } }
+function a { runtime = "nodejs24.x" handler = "i.h" code = "./a" env = { PEER = z.arn } }
+function z { runtime = "nodejs24.x" handler = "i.h" code = "./z" env = { PEER = a.arn } }
 b.on_put(".x") -> function a
 b.on_put(".y") -> function z
 "#,
@@ -38,7 +38,7 @@ fn a_code_folder_that_vanished_is_reported_at_its_attribute() {
         "/project/src/index.js",
         std::io::ErrorKind::PermissionDenied,
     );
-    let text = "function f { runtime = \"nodejs20.x\" handler = \"i.h\" code = \"./src\" }\n";
+    let text = "function f { runtime = \"nodejs24.x\" handler = \"i.h\" code = \"./src\" }\n";
     let project = support::project_from_texts(&[("main.infra", text)], None);
     let checked = check_project(&project, &vanishing);
     let lowered = lower_program(&project, &checked.model, &vanishing, "dev");

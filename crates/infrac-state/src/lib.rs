@@ -189,6 +189,9 @@ pub trait StateBackend {
     /// Where a stack's state is, for messages (`.infra/state/dev.json`, `s3://…/dev.json`).
     fn location(&self, stack: &str) -> String;
 
+    /// Where a stack's lock is, for messages.
+    fn lock_location(&self, stack: &str) -> String;
+
     /// The stack's state, or `None` for a stack never deployed.
     fn load(&self, stack: &str) -> Result<Option<State>, StateError>;
 

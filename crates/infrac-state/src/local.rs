@@ -69,6 +69,10 @@ impl StateBackend for LocalBackend {
         self.state_path(stack).display().to_string()
     }
 
+    fn lock_location(&self, stack: &str) -> String {
+        self.lock_path(stack).display().to_string()
+    }
+
     fn load(&self, stack: &str) -> Result<Option<State>, StateError> {
         self.read_state(stack)
     }

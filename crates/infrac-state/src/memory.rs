@@ -33,6 +33,10 @@ impl StateBackend for MemoryBackend {
         format!("memory:{stack}")
     }
 
+    fn lock_location(&self, stack: &str) -> String {
+        format!("memory:{stack}.lock")
+    }
+
     fn load(&self, stack: &str) -> Result<Option<State>, StateError> {
         Ok(self.inner().states.get(stack).cloned())
     }

@@ -18,11 +18,13 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(
     name = "infrac",
-    version,
+    version = env!("INFRAC_VERSION"),
     propagate_version = true,
     max_term_width = 100
 )]
-#[command(after_help = "Start with `infrac check examples/thumbnailer`. Docs: docs/language.md")]
+#[command(
+    after_help = "Start with `infrac check examples/thumbnailer`. Language reference: docs/reference.md; `infrac init` starts a project"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -87,6 +89,15 @@ enum Command {
     /// Editors start it themselves: VS Code through the infrac extension, Neovim through
     /// `require("infrac").setup()`, others with `infrac lsp` as the server command.
     Lsp,
+    /// Explain a diagnostic code: what it means, a wrong and a fixed example, and the AWS rule
+    /// behind it (`infrac explain E0206`).
+    Explain {
+        /// A code such as `E0206` or `W0002`, as `infrac check` prints it.
+        code: String,
+    },
+    /// Start a project: write `infra.toml`, a commented `main.infra` and the code or Dockerfile
+    /// it names. Never overwrites a file.
+    Init(cmd::init::InitArgs),
     /// Print a shell completion script: `infrac completions bash > /etc/bash_completion.d/infrac`.
     Completions {
         #[arg(value_enum)]
@@ -121,6 +132,8 @@ fn main() -> ExitCode {
                 ExitCode::from(cmd::EXIT_CANNOT_RUN)
             }
         },
+        Command::Explain { code } => cmd::explain::run(&code),
+        Command::Init(args) => cmd::init::run(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "infrac", &mut std::io::stdout());
             ExitCode::SUCCESS

@@ -3,8 +3,10 @@
 pub mod check;
 pub mod deploy;
 pub mod destroy;
+pub mod explain;
 pub mod fmt;
 pub mod graph;
+pub mod init;
 mod live;
 pub mod outputs;
 pub mod plan;

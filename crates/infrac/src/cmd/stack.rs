@@ -297,7 +297,7 @@ pub fn not_locked(backend: &dyn StateBackend, stack: &str) -> Result<(), String>
     match backend.lock_holder(stack).map_err(|e| e.to_string())? {
         None => Ok(()),
         Some(holder) => Err(StateError::Locked {
-            location: backend.location(stack),
+            location: backend.lock_location(stack),
             holder: Some(Box::new(holder)),
         }
         .to_string()),
