@@ -312,3 +312,23 @@ media.on_delete(".tmp") -> task t
     assert_eq!(notifications["eventbridge"], json!(true));
     assert_eq!(notifications["lambda_functions"], json!([]));
 }
+
+/// Every node's properties are exactly its type's struct: they read back as it (no unknown or
+/// missing key) and write out to the same JSON, so plans and state keep their form.
+#[test]
+fn every_node_is_its_types_properties() {
+    for (name, graph) in graphs() {
+        for node in graph.nodes() {
+            match infrac_plan::props::round_trip(node.ty, &node.properties) {
+                Ok(again) => assert_eq!(
+                    again.to_string(),
+                    node.properties.to_string(),
+                    "{name}: {} ({})",
+                    node.id,
+                    node.ty
+                ),
+                Err(err) => panic!("{name}: {} ({}): {err}", node.id, node.ty),
+            }
+        }
+    }
+}
