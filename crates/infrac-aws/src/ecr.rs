@@ -4,10 +4,10 @@
 use crate::docker;
 use crate::error::{invalid, translate};
 use crate::provider::AwsProvider;
-use crate::resource::{known, observed, read_or_none, AwsResource, Typed};
+use crate::resource::{known, observed, read_or_none, sdk_tags, AwsResource, Typed};
 use aws_sdk_ecr::types::{ImageIdentifier, ImageScanningConfiguration, ImageTagMutability, Tag};
 use infrac_deploy::{ErrorKind, Observed, ProviderError};
-use infrac_plan::props::{ImageProps, RepositoryProps, Tags};
+use infrac_plan::props::{ImageProps, RepositoryProps};
 use serde_json::{json, Map, Value};
 
 /// `aws:ecr:Repository`.
@@ -15,18 +15,6 @@ pub struct Repository;
 
 /// `aws:ecr:Image`.
 pub struct Image;
-
-fn ecr_tags(tags: &Tags) -> Result<Vec<Tag>, ProviderError> {
-    tags.iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| invalid("ecr:TagResource", e.to_string()))
-        })
-        .collect()
-}
 
 fn repository_outputs(arn: Option<&str>, uri: Option<&str>) -> Value {
     json!({"arn": arn.unwrap_or_default(), "url": uri.unwrap_or_default()})
@@ -73,7 +61,7 @@ impl AwsResource for Repository {
                     .scan_on_push(p.scan_on_push)
                     .build(),
             )
-            .set_tags(Some(ecr_tags(&p.tags)?))
+            .set_tags(Some(sdk_tags!(Tag, p.tags, "ecr:TagResource")?))
             .send()
             .await
             .map_err(|e| translate("ecr:CreateRepository", e))?;
@@ -117,7 +105,7 @@ impl AwsResource for Repository {
         let arn = found.outputs["arn"].as_str().unwrap_or_default();
         ecr.tag_resource()
             .resource_arn(arn)
-            .set_tags(Some(ecr_tags(&p.tags)?))
+            .set_tags(Some(sdk_tags!(Tag, p.tags, "ecr:TagResource")?))
             .send()
             .await
             .map_err(|e| translate("ecr:TagResource", e))?;

@@ -3,7 +3,8 @@
 use crate::error::{invalid, translate};
 use crate::provider::AwsProvider;
 use crate::resource::{
-    already_exists, arn_output, ignore_not_found, known, observed, read_or_none, AwsResource, Typed,
+    already_exists, arn_output, ignore_not_found, known, observed, read_or_none, sdk_tags,
+    AwsResource, Typed,
 };
 use aws_sdk_eventbridge::types::*;
 use infrac_deploy::{ErrorKind, Observed, ProviderError};
@@ -156,12 +157,7 @@ async fn put_rule(
 ) -> Result<Value, ProviderError> {
     let events = &aws.clients.events;
     let p = &r.props;
-    let tags = p
-        .tags
-        .iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| invalid("events:PutRule", e.to_string()))?;
+    let tags = sdk_tags!(Tag, p.tags, "events:PutRule")?;
     let out = events
         .put_rule()
         .name(r.name)

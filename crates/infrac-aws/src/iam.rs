@@ -1,13 +1,13 @@
 //! IAM: roles with their trust policy and inline policies (`aws:iam:Role`).
 
-use crate::error::{invalid, translate};
+use crate::error::translate;
 use crate::provider::AwsProvider;
 use crate::resource::{
-    arn_output, ignore_not_found, observed, read_or_none, tag_changes, AwsResource, Typed,
+    arn_output, ignore_not_found, observed, read_or_none, sdk_tags, tag_changes, AwsResource, Typed,
 };
 use aws_sdk_iam::types::Tag;
 use infrac_deploy::{Observed, ProviderError};
-use infrac_plan::props::{RoleProps, Tags};
+use infrac_plan::props::RoleProps;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -46,7 +46,7 @@ impl AwsResource for Role {
             .create_role()
             .role_name(r.name)
             .assume_role_policy_document(r.props.assume_role_policy.to_string())
-            .set_tags(Some(iam_tags(&r.props.tags, "iam:CreateRole")?))
+            .set_tags(Some(sdk_tags!(Tag, r.props.tags, "iam:CreateRole")?))
             .send()
             .await
             .map_err(|e| translate("iam:CreateRole", e))?;
@@ -104,7 +104,7 @@ impl AwsResource for Role {
         if differs {
             iam.tag_role()
                 .role_name(r.name)
-                .set_tags(Some(iam_tags(&r.props.tags, "iam:TagRole")?))
+                .set_tags(Some(sdk_tags!(Tag, r.props.tags, "iam:TagRole")?))
                 .send()
                 .await
                 .map_err(|e| translate("iam:TagRole", e))?;
@@ -129,18 +129,6 @@ impl AwsResource for Role {
             .map(|_| ())
             .map_err(|e| translate("iam:DeleteRole", e))
     }
-}
-
-fn iam_tags(tags: &Tags, operation: &str) -> Result<Vec<Tag>, ProviderError> {
-    tags.iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| invalid(operation, e.to_string()))
-        })
-        .collect()
 }
 
 /// A role's inline policies, by name, as JSON.

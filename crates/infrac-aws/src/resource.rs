@@ -144,6 +144,25 @@ pub fn observed(outputs: Value, properties: Map<String, Value>) -> Observed {
     }
 }
 
+/// Tags as the services that take a list of their own `Tag` type want them (S3, IAM, ECR,
+/// EventBridge: each SDK has its own type, with the same builder). `$operation` names the
+/// call in the error a refused tag gives.
+macro_rules! sdk_tags {
+    ($tag:ty, $tags:expr, $operation:expr) => {
+        $tags
+            .iter()
+            .map(|(k, v)| {
+                <$tag>::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+                    .map_err(|e| $crate::error::invalid($operation, e.to_string()))
+            })
+            .collect::<Result<Vec<$tag>, infrac_deploy::ProviderError>>()
+    };
+}
+pub(crate) use sdk_tags;
+
 /// Tags as the services that take a string map want them (Lambda, Logs).
 pub fn tag_map(tags: &Tags) -> HashMap<String, String> {
     tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()

@@ -4,7 +4,7 @@
 use crate::error::{invalid, translate};
 use crate::provider::AwsProvider;
 use crate::resource::{
-    arn_output, ignore_not_found, known, observed, read_or_none, AwsResource, Typed,
+    arn_output, ignore_not_found, known, observed, read_or_none, sdk_tags, AwsResource, Typed,
 };
 use aws_sdk_s3::types::*;
 use infrac_deploy::{ErrorKind, Observed, ProviderError};
@@ -155,17 +155,7 @@ impl AwsResource for Bucket {
                 .map_err(|e| translate("s3:DeleteBucketLifecycle", e))
                 .or_else(ignore_not_found)?;
         }
-        let tag_set = p
-            .tags
-            .iter()
-            .map(|(k, v)| {
-                Tag::builder()
-                    .key(k)
-                    .value(v)
-                    .build()
-                    .map_err(bad("s3:PutBucketTagging"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let tag_set = sdk_tags!(Tag, p.tags, "s3:PutBucketTagging")?;
         s3.put_bucket_tagging()
             .bucket(b)
             .tagging(
