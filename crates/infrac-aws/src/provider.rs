@@ -216,12 +216,13 @@ impl Provider for AwsProvider {
     /// Only the properties the type's descriptor names as drift keys are passed on: a key a
     /// read happens to return but no one declared cannot plan an update.
     async fn read(&self, r: &Resource) -> Result<Option<Observed>, ProviderError> {
-        let observed = with_api!(r.ty, Api => Api::read(self, &Typed::parse(r)?).await)?;
-        Ok(observed.map(|mut o| {
-            let keys = r.ty.drift_keys();
-            o.properties.retain(|k, _| keys.contains(&k.as_str()));
-            o
-        }))
+        with_api!(r.ty, Api => {
+            let observed = Api::read(self, &Typed::parse(r)?).await?;
+            Ok(observed.map(|mut o| {
+                o.properties.retain(|k, _| Api::drift_keys().contains(&k.as_str()));
+                o
+            }))
+        })
     }
 
     async fn create(&self, r: &Resource) -> Result<Value, ProviderError> {
