@@ -29,7 +29,7 @@ struct Fixture {
     aws: AwsProvider,
     sdk: Sdk,
     /// Holds the functions' code.
-    project: tempfile::TempDir,
+    _project: tempfile::TempDir,
 }
 
 /// The provider and the SDK on moto, or `None` when moto is not installed.
@@ -49,7 +49,7 @@ async fn fixture() -> Option<Fixture> {
     Some(Fixture {
         aws,
         sdk: sdk(&moto.url).await,
-        project,
+        _project: project,
     })
 }
 
@@ -599,8 +599,9 @@ contract_test!(rule_keeps_the_contract, f => Case {
     change: ("/state", json!("DISABLED")),
 });
 
-/// An image is built and pushed with Docker. Without a Docker engine (as on CI) the parts of
-/// the contract that need no build are checked, and the rest is said to be skipped.
+/// An image is built and pushed with Docker, and moto serves no registry to push to: the
+/// parts of the contract that need no push are checked (a refused property, a read of
+/// nothing, a delete of nothing), and the test says the rest is not.
 #[test]
 fn image_keeps_the_contract() {
     runtime().block_on(async {
@@ -617,9 +618,6 @@ fn image_keeps_the_contract() {
             .await
             .expect("repository");
         let url = out["url"].as_str().expect("url").to_string();
-        std::fs::create_dir_all(f.project.path().join("app")).expect("mkdir");
-        std::fs::write(f.project.path().join("app/Dockerfile"), "FROM scratch\nCOPY Dockerfile /\n")
-            .expect("writes");
         let image = resource(
             ResourceType::EcrImage,
             "app/image",
@@ -633,17 +631,7 @@ fn image_keeps_the_contract() {
                 "dockerfile": "Dockerfile",
             }),
         );
-        let engine = std::process::Command::new("docker")
-            .arg("info")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if engine {
-            contract(&f, Case { resource: image, change: ("/tag", json!("fedcba9876543210")) }).await;
-            return;
-        }
-        eprintln!("\n!!!!! PARTLY SKIPPED: no Docker engine; aws:ecr:Image is checked without a build !!!!!\n");
+        eprintln!("\n!!!!! PARTLY CHECKED: aws:ecr:Image is built and pushed by Docker, and moto serves no registry to push to: create, update and tags are not checked !!!!!\n");
         let mut typo = image.clone();
         typo.properties["surprise"] = json!(true);
         let err = f.aws.create(&typo).await.expect_err("an unknown property is refused");
