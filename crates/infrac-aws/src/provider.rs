@@ -242,3 +242,18 @@ impl Provider for AwsProvider {
         with_api!(r.ty, Api => Api::delete(self, &Typed::parse(r)?).await)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_type_is_served_by_the_api_of_its_properties() {
+        for ty in ResourceType::ALL {
+            let served = with_api!(ty, Api => <<Api as AwsResource>::Props as ResourceProps>::TYPE);
+            assert_eq!(served, ty);
+            let keys = with_api!(ty, Api => Api::drift_keys());
+            assert_eq!(keys, ty.descriptor().drift_keys, "{ty}");
+        }
+    }
+}
