@@ -244,6 +244,18 @@ mod tests {
     }
 
     #[test]
+    fn unresolved_values_are_errors_not_empty_strings() {
+        let arn: Text =
+            serde_json::from_value(json!({"$ref": "f/role", "attr": "arn"})).expect("a reference");
+        let err = known(&arn, "lambda:CreateFunction", "role_arn").expect_err("not known");
+        assert_eq!(
+            err.to_string(),
+            "lambda:CreateFunction failed: `role_arn` is not known yet (it refers to a resource that does not exist)"
+        );
+        assert_eq!(known(&Text::from("arn:x"), "op", "role_arn"), Ok("arn:x"));
+    }
+
+    #[test]
     fn not_found_reads_are_none() {
         let gone = ProviderError::new(ErrorKind::NotFound, "x:Get", "gone");
         assert_eq!(read_or_none::<()>(Err(gone.clone())), Ok(None));
