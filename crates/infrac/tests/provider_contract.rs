@@ -198,39 +198,58 @@ fn pairs<'a>(it: impl IntoIterator<Item = (&'a str, &'a str)>) -> BTreeMap<Strin
         .collect()
 }
 
+/// A tag's key or value, which some SDKs give as `Option`.
+trait TagText<'a> {
+    fn text(self) -> &'a str;
+}
+
+impl<'a> TagText<'a> for &'a str {
+    fn text(self) -> &'a str {
+        self
+    }
+}
+
+impl<'a> TagText<'a> for Option<&'a str> {
+    fn text(self) -> &'a str {
+        self.unwrap_or_default()
+    }
+}
+
 /// The resource's tags, read through the SDK.
 async fn tags_of(sdk: &Sdk, r: &Resource) -> BTreeMap<String, String> {
+    // `$call` answers a list of tags (`$list`) with `key()` and `value()`.
+    macro_rules! listed {
+        ($call:expr, $list:ident) => {
+            pairs(
+                $call
+                    .send()
+                    .await
+                    .expect("tags")
+                    .$list()
+                    .iter()
+                    .map(|t| (t.key().text(), t.value().text())),
+            )
+        };
+    }
     let arn = r.arn.clone().unwrap_or_default();
+    let name = r.name.as_str();
     match r.ty {
-        ResourceType::S3Bucket => {
-            let out = sdk
-                .s3
-                .get_bucket_tagging()
-                .bucket(&r.name)
-                .send()
-                .await
-                .expect("tags");
-            pairs(out.tag_set().iter().map(|t| (t.key(), t.value())))
+        ResourceType::S3Bucket => listed!(sdk.s3.get_bucket_tagging().bucket(name), tag_set),
+        ResourceType::IamRole => listed!(sdk.iam.list_role_tags().role_name(name), tags),
+        ResourceType::EcsCluster | ResourceType::EcsTaskDefinition => {
+            listed!(sdk.ecs.list_tags_for_resource().resource_arn(&arn), tags)
         }
-        ResourceType::IamRole => {
-            let out = sdk
-                .iam
-                .list_role_tags()
-                .role_name(&r.name)
-                .send()
-                .await
-                .expect("tags");
-            pairs(out.tags().iter().map(|t| (t.key(), t.value())))
+        ResourceType::EcrRepository => {
+            listed!(sdk.ecr.list_tags_for_resource().resource_arn(&arn), tags)
         }
+        ResourceType::EventsRule => {
+            listed!(sdk.events.list_tags_for_resource().resource_arn(&arn), tags)
+        }
+        // These two answer a map.
         ResourceType::LambdaFunction => {
-            let out = sdk
-                .lambda
-                .list_tags()
-                .resource(&arn)
-                .send()
-                .await
-                .expect("tags");
-            out.tags()
+            let out = sdk.lambda.list_tags().resource(&arn).send().await;
+            out.expect("tags")
+                .tags()
                 .cloned()
                 .unwrap_or_default()
                 .into_iter()
@@ -241,7 +260,7 @@ async fn tags_of(sdk: &Sdk, r: &Resource) -> BTreeMap<String, String> {
             let out = sdk
                 .logs
                 .list_tags_log_group()
-                .log_group_name(&r.name)
+                .log_group_name(name)
                 .send()
                 .await;
             out.expect("tags")
@@ -250,48 +269,6 @@ async fn tags_of(sdk: &Sdk, r: &Resource) -> BTreeMap<String, String> {
                 .unwrap_or_default()
                 .into_iter()
                 .collect()
-        }
-        ResourceType::EcsCluster | ResourceType::EcsTaskDefinition => {
-            let out = sdk
-                .ecs
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send()
-                .await;
-            let out = out.expect("tags");
-            pairs(
-                out.tags()
-                    .iter()
-                    .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
-            )
-        }
-        ResourceType::EcrRepository => {
-            let out = sdk
-                .ecr
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send()
-                .await;
-            pairs(
-                out.expect("tags")
-                    .tags()
-                    .iter()
-                    .map(|t| (t.key(), t.value())),
-            )
-        }
-        ResourceType::EventsRule => {
-            let out = sdk
-                .events
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send()
-                .await;
-            pairs(
-                out.expect("tags")
-                    .tags()
-                    .iter()
-                    .map(|t| (t.key(), t.value())),
-            )
         }
         ty @ (ResourceType::S3BucketNotification
         | ResourceType::LambdaPermission
