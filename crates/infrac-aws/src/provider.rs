@@ -6,7 +6,7 @@
 use crate::config::{custom_endpoint, CallHook, HookInterceptor};
 use crate::docker;
 use crate::error::{invalid, translate};
-use crate::resource::{AwsResource, Typed};
+use crate::resource::{invalid_properties, AwsResource, Typed};
 use crate::{ecr, ecs, events, iam, lambda, logs, s3};
 use aws_config::SdkConfig;
 use infrac_deploy::{Observed, Provider, ProviderError, Resource};
@@ -199,12 +199,8 @@ impl Provider for AwsProvider {
         }
         for step in steps {
             if step.ty == ResourceType::S3Bucket && step.action == Action::Delete {
-                let props = BucketProps::from_json(&step.properties).map_err(|e| {
-                    invalid(
-                        "read the properties of aws:s3:Bucket",
-                        format!("`{}`: {e}", step.id),
-                    )
-                })?;
+                let props = BucketProps::from_json(&step.properties)
+                    .map_err(|e| invalid_properties(step.ty, &step.id, &e))?;
                 if !props.force_destroy {
                     s3::check_bucket_empty(self, &step.name, &step.id).await?;
                 }

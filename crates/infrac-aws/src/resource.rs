@@ -9,6 +9,7 @@ use crate::error::invalid;
 use crate::provider::AwsProvider;
 use infrac_deploy::{ErrorKind, Observed, ProviderError, Resource};
 use infrac_plan::props::{ResourceProps, Tags, Text};
+use infrac_plan::ResourceType;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
@@ -70,14 +71,8 @@ pub struct Typed<'a, P> {
 impl<'a, P: ResourceProps> Typed<'a, P> {
     /// Reads `r`'s properties; a missing or unknown property is refused before any call.
     pub fn parse(r: &'a Resource) -> Result<Typed<'a, P>, ProviderError> {
-        let props = P::from_json(&r.properties).map_err(|e| {
-            invalid(
-                &format!("read the properties of {}", P::TYPE),
-                format!("`{}`: {e}", r.id),
-            )
-            .with_code("InvalidProperties")
-            .with_hint("the plan or state holds properties this infrac does not know: run `infrac plan` with the infrac that wrote them, or with a newer one")
-        })?;
+        let props =
+            P::from_json(&r.properties).map_err(|e| invalid_properties(P::TYPE, &r.id, &e))?;
         Ok(Typed {
             id: &r.id,
             name: &r.name,
@@ -85,6 +80,13 @@ impl<'a, P: ResourceProps> Typed<'a, P> {
             props,
         })
     }
+}
+
+/// The error for properties that are not their type's (a missing or unknown key).
+pub fn invalid_properties(ty: ResourceType, id: &str, err: &serde_json::Error) -> ProviderError {
+    invalid(&format!("read the properties of {ty}"), format!("`{id}`: {err}"))
+        .with_code("InvalidProperties")
+        .with_hint("the plan or state holds properties this infrac does not know: run `infrac plan` with the infrac that wrote them, or with a newer one")
 }
 
 /// A value the engine should have resolved (an ARN, a region); an error names it if not.
