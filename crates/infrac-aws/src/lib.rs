@@ -19,8 +19,16 @@
 pub mod config;
 pub mod docker;
 pub mod ec2;
+pub mod ecr;
+pub mod ecs;
 pub mod error;
+pub mod events;
+pub mod iam;
+pub mod lambda;
+pub mod logs;
 pub mod provider;
+pub mod resource;
+pub mod s3;
 pub mod state;
 
 pub use config::load_sdk_config;

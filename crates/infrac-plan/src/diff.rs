@@ -4,114 +4,19 @@
 //! - A node with no applied entry in state is created (a pending entry is created again; the
 //!   deploy engine adopts what a crashed run left, found by its name).
 //! - A node whose inputs differ is updated, or replaced when a changed input is one its type
-//!   cannot change in place ([`ResourceType::replace_rule`]).
+//!   cannot change in place ([`crate::graph::ResourceType::replace_rule`]).
 //! - A node that refers to an output of a node being created or replaced (an ARN that will
 //!   change) is updated to take the new value.
 //! - Only a state entry whose id left the graph is deleted; deletes come last, each before
 //!   the resources it depended on.
 
-use crate::graph::{
-    as_reference, is_deferred, FastMap, Origin, Reference, ResourceGraph, ResourceType,
-};
+use crate::graph::{as_reference, is_deferred, FastMap, Reference, ResourceGraph};
 use crate::state::{ResourceState, State, Status};
+pub use crate::step::{Action, Change, Plan, PlanStep, Summary};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    Create,
-    Update,
-    Replace,
-    Delete,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Replace => "replace",
-            Action::Delete => "delete",
-        }
-    }
-
-    /// `+`, `~`, `-/+`, `-`, as Terraform and Pulumi show them.
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Action::Create => "+",
-            Action::Update => "~",
-            Action::Replace => "-/+",
-            Action::Delete => "-",
-        }
-    }
-}
-
-/// One changed input: `path` is `memory`, `tags["infrac:id"]`,
-/// `container_definitions[0].image`. `old` or `new` is `null` where the input is absent.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Change {
-    pub path: String,
-    pub old: Value,
-    pub new: Value,
-    /// Whether this change alone makes the step a replace (kept for display only).
-    pub forces_replace: bool,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlanStep {
-    pub action: Action,
-    pub id: String,
-    pub ty: ResourceType,
-    /// The physical name (for a delete, the one in state).
-    pub name: String,
-    pub depends_on: Vec<String>,
-    /// `None` for a delete: its declaration is gone.
-    pub origin: Option<Arc<Origin>>,
-    /// The desired inputs (for a delete, the last applied ones).
-    pub properties: Arc<Value>,
-    pub changes: Vec<Change>,
-    /// The declaration the step belongs to (for deletes, read from the id).
-    pub declaration: String,
-    /// Why a step with no changed input of its own is there (display only).
-    pub reason: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub create: usize,
-    pub update: usize,
-    pub replace: usize,
-    pub delete: usize,
-}
-
-impl Summary {
-    pub fn total(&self) -> usize {
-        self.create + self.update + self.replace + self.delete
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Plan {
-    pub project: String,
-    pub stack: String,
-    pub steps: Vec<PlanStep>,
-    pub summary: Summary,
-    /// The origin of every declaration the program has now (one per declaration), so a step
-    /// of a declaration that is still there is shown under it even when it is a delete.
-    pub declarations: Vec<Arc<Origin>>,
-}
-
-impl Plan {
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
-
-    pub fn step(&self, id: &str) -> Option<&PlanStep> {
-        self.steps.iter().find(|s| s.id == id)
-    }
-}
 
 /// The declaration an id belongs to: `media` of `media/notifications`,
 /// `media.on_put(.mp4)->ffmpeg` of `trigger/media.on_put(.mp4)->ffmpeg/rule`.
@@ -246,7 +151,7 @@ pub fn diff(graph: &ResourceGraph, state: &State) -> Plan {
     }
 }
 
-/// The parent a node lives in ([`ResourceType::parent_type`]), when that parent is being
+/// The parent a node lives in ([`crate::graph::ResourceType::parent_type`]), when that parent is being
 /// created or replaced.
 fn new_parent<'g>(
     graph: &'g ResourceGraph,

@@ -7,150 +7,16 @@
 //! - `{"$lookup": "aws.region"}`: a fact about the account or its defaults, found at deploy;
 //! - `{"$join": ["arn:...", {"$ref": ...}, ":*"]}`: a string made of text and references.
 
+pub use crate::resource_type::{top_level_key, Descriptor, ReplaceRule, ResourceType};
 use infrac_syntax::{FileId, Span};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BinaryHeap;
-use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 /// A `HashMap` with the Fx hash (as in rustc): much faster than the default SipHash for the
 /// short ids the graph and the diff look up by the thousand. Ids come from the user's own
 /// program, so SipHash's protection against crafted collisions buys nothing here.
 pub type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
-
-/// The closed set of resource types the lowering emits, printed as `aws:s3:Bucket`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum ResourceType {
-    #[serde(rename = "aws:s3:Bucket")]
-    S3Bucket,
-    #[serde(rename = "aws:s3:BucketNotification")]
-    S3BucketNotification,
-    #[serde(rename = "aws:iam:Role")]
-    IamRole,
-    #[serde(rename = "aws:lambda:Function")]
-    LambdaFunction,
-    #[serde(rename = "aws:lambda:Permission")]
-    LambdaPermission,
-    #[serde(rename = "aws:logs:LogGroup")]
-    LogGroup,
-    #[serde(rename = "aws:ecs:Cluster")]
-    EcsCluster,
-    #[serde(rename = "aws:ecs:TaskDefinition")]
-    EcsTaskDefinition,
-    #[serde(rename = "aws:ecr:Repository")]
-    EcrRepository,
-    #[serde(rename = "aws:ecr:Image")]
-    EcrImage,
-    #[serde(rename = "aws:events:Rule")]
-    EventsRule,
-}
-
-/// Which changed inputs a resource type cannot take in place.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReplaceRule {
-    /// Any change makes a new resource (a task definition is always a new revision).
-    Always,
-    /// A change to one of these top-level properties makes a new resource; others update.
-    Keys(&'static [&'static str]),
-}
-
-impl ResourceType {
-    pub const ALL: [ResourceType; 11] = [
-        ResourceType::S3Bucket,
-        ResourceType::S3BucketNotification,
-        ResourceType::IamRole,
-        ResourceType::LambdaFunction,
-        ResourceType::LambdaPermission,
-        ResourceType::LogGroup,
-        ResourceType::EcsCluster,
-        ResourceType::EcsTaskDefinition,
-        ResourceType::EcrRepository,
-        ResourceType::EcrImage,
-        ResourceType::EventsRule,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceType::S3Bucket => "aws:s3:Bucket",
-            ResourceType::S3BucketNotification => "aws:s3:BucketNotification",
-            ResourceType::IamRole => "aws:iam:Role",
-            ResourceType::LambdaFunction => "aws:lambda:Function",
-            ResourceType::LambdaPermission => "aws:lambda:Permission",
-            ResourceType::LogGroup => "aws:logs:LogGroup",
-            ResourceType::EcsCluster => "aws:ecs:Cluster",
-            ResourceType::EcsTaskDefinition => "aws:ecs:TaskDefinition",
-            ResourceType::EcrRepository => "aws:ecr:Repository",
-            ResourceType::EcrImage => "aws:ecr:Image",
-            ResourceType::EventsRule => "aws:events:Rule",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ResourceType> {
-        Self::ALL.into_iter().find(|t| t.as_str() == text)
-    }
-
-    /// The inputs AWS cannot change in place. Names are identities for every type (a new name
-    /// is a new resource); a Lambda permission cannot be edited, only removed and added; a task
-    /// definition and an image are immutable.
-    pub fn replace_rule(self) -> ReplaceRule {
-        match self {
-            ResourceType::LambdaPermission
-            | ResourceType::EcsTaskDefinition
-            | ResourceType::EcrImage => ReplaceRule::Always,
-            ResourceType::S3BucketNotification => ReplaceRule::Keys(&["bucket"]),
-            ResourceType::S3Bucket
-            | ResourceType::IamRole
-            | ResourceType::LambdaFunction
-            | ResourceType::LogGroup
-            | ResourceType::EcsCluster
-            | ResourceType::EcrRepository
-            | ResourceType::EventsRule => ReplaceRule::Keys(&["name"]),
-        }
-    }
-
-    /// Whether a change at `path` (as in [`crate::diff::Change::path`]) forces a replace.
-    pub fn forces_replace(self, path: &str) -> bool {
-        match self.replace_rule() {
-            ReplaceRule::Always => true,
-            ReplaceRule::Keys(keys) => keys.contains(&top_level_key(path)),
-        }
-    }
-
-    /// The type of the resource this one lives inside, when it has no existence of its own: a
-    /// notification configuration is part of its bucket, a permission part of its function's
-    /// policy, an image part of its repository. When that parent is made anew, so is this.
-    pub fn parent_type(self) -> Option<ResourceType> {
-        match self {
-            ResourceType::S3BucketNotification => Some(ResourceType::S3Bucket),
-            ResourceType::LambdaPermission => Some(ResourceType::LambdaFunction),
-            ResourceType::EcrImage => Some(ResourceType::EcrRepository),
-            _ => None,
-        }
-    }
-
-    /// Whether AWS lets this type carry tags (notifications, permissions and images cannot).
-    pub fn taggable(self) -> bool {
-        !matches!(
-            self,
-            ResourceType::S3BucketNotification
-                | ResourceType::LambdaPermission
-                | ResourceType::EcrImage
-        )
-    }
-}
-
-impl fmt::Display for ResourceType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// `memory` of `memory`, `container_definitions` of `container_definitions[0].image`.
-pub fn top_level_key(path: &str) -> &str {
-    let end = path.find(['.', '[']).unwrap_or(path.len());
-    &path[..end]
-}
 
 /// Where a node came from: the declaration (a resource or a trigger) that made it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -218,6 +84,20 @@ impl Node {
             depends_on,
             origin: Arc::clone(origin),
         }
+    }
+}
+
+impl Node {
+    /// A node of `P`'s type with `props` as its inputs: the one way lowering makes nodes, so
+    /// a node's type and the shape of its properties cannot disagree.
+    pub fn typed<P: crate::props::ResourceProps>(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        props: &P,
+        extra_depends_on: &[&str],
+        origin: &Arc<Origin>,
+    ) -> Node {
+        Node::new(id, P::TYPE, name, props.to_json(), extra_depends_on, origin)
     }
 }
 

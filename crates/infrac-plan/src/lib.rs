@@ -15,8 +15,11 @@ pub mod lower;
 pub mod names;
 pub mod policy;
 pub mod preview;
+pub mod props;
 pub mod render;
+pub mod resource_type;
 pub mod state;
+pub mod step;
 
 pub use diff::{diff, Action, Change, Plan, PlanStep, Summary};
 pub use graph::{Node, Origin, ResourceGraph, ResourceType};

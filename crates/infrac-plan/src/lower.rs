@@ -6,10 +6,18 @@
 //! other in a circle) comes back as [`LowerProblem`]s beside the graph.
 
 use crate::graph::FastMap as HashMap;
-use crate::graph::{join, lookup, output_ref, Node, Origin, ResourceGraph, ResourceType};
+use crate::graph::{join, lookup, output_ref, Node, Origin, ResourceGraph};
 use crate::hash::{content_hash, relative_display};
 use crate::names::{fit, Namer, IAM_ROLE_MAX};
 use crate::policy::{bucket_arn, grant_access, trust_policy, PolicyBuilder};
+use crate::props::{
+    AwsVpcConfiguration, BucketEncryption, BucketNotificationProps, BucketProps, ClusterProps,
+    ContainerDefinition, ContentRef, Deferred, EcsParameters, EnvironmentVariable,
+    EphemeralStorage, FunctionLogging, FunctionProps, ImageProps, Input, InputTransformer,
+    KeyFilter, LambdaNotification, Lifecycle, LogConfiguration, LogGroupProps, LookupRef,
+    NetworkConfiguration, OutputRef, PermissionProps, PublicAccessBlock, RepositoryProps,
+    RoleProps, RuleProps, RuleTarget, RuntimePlatform, Tags, TaskDefinitionProps, Text,
+};
 use infrac_check::cron::{rate_expression, Cron};
 use infrac_check::model::{
     format_duration, format_size, Model, ResourceModel, StrSegment, TriggerModel, Value,
@@ -17,7 +25,7 @@ use infrac_check::model::{
 use infrac_check::{FileSystem, Project};
 use infrac_syntax::ast::{ResourceKind, TargetKind};
 use infrac_syntax::{FileId, Span};
-use serde_json::{json, Map, Value as Json};
+use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -289,18 +297,15 @@ impl Lowering<'_> {
         )
     }
 
-    fn tags(&self, id: &str) -> Json {
-        let mut tags = Map::new();
-        tags.insert("infrac:id".into(), Json::String(id.to_string()));
-        tags.insert(
-            "infrac:project".into(),
-            Json::String(self.project.settings.name.clone()),
-        );
-        tags.insert(
-            "infrac:stack".into(),
-            Json::String(self.graph.stack.clone()),
-        );
-        Json::Object(tags)
+    fn tags(&self, id: &str) -> Tags {
+        Tags::from([
+            ("infrac:id".to_string(), id.to_string()),
+            (
+                "infrac:project".to_string(),
+                self.project.settings.name.clone(),
+            ),
+            ("infrac:stack".to_string(), self.graph.stack.clone()),
+        ])
     }
 
     fn attr(r: &ResourceModel, name: &str) -> Option<Value> {
@@ -376,19 +381,19 @@ impl Lowering<'_> {
         }
     }
 
-    fn env_map(&self, r: &ResourceModel) -> BTreeMap<String, Json> {
+    fn env_map(&self, r: &ResourceModel) -> BTreeMap<String, Text> {
         let no_event = |field: &str| Json::String(format!("${{event.{field}}}"));
         match Self::attr(r, "env") {
             Some(Value::Map(entries)) => entries
                 .iter()
-                .map(|(k, v)| (k.clone(), self.string_value(v, &no_event)))
+                .map(|(k, v)| (k.clone(), to_text(self.string_value(v, &no_event))))
                 .collect(),
             _ => BTreeMap::new(),
         }
     }
 
     /// The content hash of a `code` or `build` path, relative to the declaring file.
-    fn hash_of(&mut self, r: &ResourceModel, attr: &str) -> (String, Json) {
+    fn hash_of(&mut self, r: &ResourceModel, attr: &str) -> (String, Option<String>) {
         let relative = Self::attr_str(r, attr).unwrap_or_default();
         let full = self.project.dir_of(r.file).join(&relative);
         let shown = relative_display(&self.project.root, &full);
@@ -406,7 +411,7 @@ impl Lowering<'_> {
             self.hashes.insert(full, hash.clone());
             hash
         };
-        (shown, hash.map_or(Json::Null, Json::String))
+        (shown, hash)
     }
 
     // ---- buckets -------------------------------------------------------------------------
@@ -414,32 +419,29 @@ impl Lowering<'_> {
     fn bucket(&mut self, r: &ResourceModel) {
         let origin = self.resource_origin(r);
         let name = self.bucket_name(&r.name);
-        let mut props = json!({
-            "name": name,
-            "versioning": Self::attr(r, "versioning").and_then(|v| v.as_bool()).unwrap_or(false),
-            "force_destroy": Self::attr(r, "force_destroy").and_then(|v| v.as_bool()).unwrap_or(false),
-            "encryption": {"sse_algorithm": "AES256"},
-            "object_ownership": "BucketOwnerEnforced",
-            "public_access_block": {
-                "block_public_acls": true,
-                "block_public_policy": true,
-                "ignore_public_acls": true,
-                "restrict_public_buckets": true,
+        let lifecycle = match Self::attr(r, "expire_after") {
+            Some(Value::Duration(seconds)) => Some(Lifecycle {
+                expire_after_days: seconds / 86_400,
+            }),
+            _ => None,
+        };
+        let props = BucketProps {
+            name: name.clone(),
+            versioning: Self::attr(r, "versioning")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
+            force_destroy: Self::attr(r, "force_destroy")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
+            encryption: BucketEncryption {
+                sse_algorithm: "AES256".into(),
             },
-        });
-
-        props["tags"] = self.tags(&r.name);
-        if let Some(Value::Duration(seconds)) = Self::attr(r, "expire_after") {
-            props["lifecycle"] = json!({"expire_after_days": seconds / 86_400});
-        }
-        self.add(Node::new(
-            &r.name,
-            ResourceType::S3Bucket,
-            name,
-            props,
-            &[],
-            &origin,
-        ));
+            object_ownership: "BucketOwnerEnforced".into(),
+            public_access_block: PublicAccessBlock::all(),
+            lifecycle,
+            tags: self.tags(&r.name),
+        };
+        self.add(Node::typed(&r.name, name, &props, &[], &origin));
     }
 
     /// The bucket's notification configuration: its function triggers, and EventBridge
@@ -459,41 +461,37 @@ impl Lowering<'_> {
                 TargetKind::Function => {
                     let id = t.id();
                     let base = self.trigger_base(t);
-                    let mut config = json!({
-                        "id": fit(&base, 255),
-                        "events": [s3_event(t.event).0],
-                        "function_arn": output_ref(&t.target, "arn"),
+                    let filter = t
+                        .pattern
+                        .as_ref()
+                        .and_then(|p| p.s3_filter())
+                        .map(|(prefix, suffix)| KeyFilter {
+                            prefix: (!prefix.is_empty()).then(|| prefix.to_string()),
+                            suffix: (!suffix.is_empty()).then(|| suffix.to_string()),
+                        })
+                        .filter(|f| f.prefix.is_some() || f.suffix.is_some());
+                    functions.push(LambdaNotification {
+                        id: fit(&base, 255),
+                        events: vec![s3_event(t.event).0.to_string()],
+                        function_arn: output_text(&t.target, "arn"),
+                        filter,
                     });
-                    if let Some((prefix, suffix)) = t.pattern.as_ref().and_then(|p| p.s3_filter()) {
-                        let mut filter = Map::new();
-                        if !prefix.is_empty() {
-                            filter.insert("prefix".into(), json!(prefix));
-                        }
-                        if !suffix.is_empty() {
-                            filter.insert("suffix".into(), json!(suffix));
-                        }
-                        if !filter.is_empty() {
-                            config["filter"] = Json::Object(filter);
-                        }
-                    }
-                    functions.push(config);
                     // S3 checks that it may invoke the function when the configuration is put.
                     depends.push(format!("trigger/{id}/permission"));
                 }
             }
         }
-        functions.sort_by(|a, b| a["id"].to_string().cmp(&b["id"].to_string()));
-        let props = json!({
-            "bucket": bucket,
-            "eventbridge": eventbridge,
-            "lambda_functions": functions,
-        });
+        functions.sort_by(|a, b| a.id.cmp(&b.id));
+        let props = BucketNotificationProps {
+            bucket: bucket.clone(),
+            eventbridge,
+            lambda_functions: functions,
+        };
         let depends: Vec<&str> = depends.iter().map(String::as_str).collect();
-        self.add(Node::new(
+        self.add(Node::typed(
             format!("{}/notifications", r.name),
-            ResourceType::S3BucketNotification,
             bucket,
-            props,
+            &props,
             &depends,
             &origin,
         ));
@@ -520,38 +518,25 @@ impl Lowering<'_> {
         policy: &PolicyBuilder,
         origin: &Arc<Origin>,
     ) {
-        let mut policies = Map::new();
+        let mut policies = BTreeMap::new();
         if let Some(document) = policy.document() {
-            policies.insert("infrac".into(), document);
+            policies.insert("infrac".to_string(), document);
         }
-        let mut props = json!({
-            "name": name,
-        });
-
-        props["assume_role_policy"] = trust_policy(service);
-        props["policies"] = Json::Object(policies);
-        props["tags"] = self.tags(id);
-        self.add(Node::new(
-            id,
-            ResourceType::IamRole,
-            name,
-            props,
-            &[],
-            origin,
-        ));
+        let props = RoleProps {
+            name: name.clone(),
+            assume_role_policy: trust_policy(service),
+            policies,
+            tags: self.tags(id),
+        };
+        self.add(Node::typed(id, name, &props, &[], origin));
     }
 
     fn log_group(&mut self, id: &str, name: String, origin: &Arc<Origin>) {
-        let mut props = json!({"name": name});
-        props["tags"] = self.tags(id);
-        self.add(Node::new(
-            id,
-            ResourceType::LogGroup,
-            name,
-            props,
-            &[],
-            origin,
-        ));
+        let props = LogGroupProps {
+            name: name.clone(),
+            tags: self.tags(id),
+        };
+        self.add(Node::typed(id, name, &props, &[], origin));
     }
 
     /// Writing to a log group's streams, the least a Lambda function or a container's log
@@ -585,27 +570,32 @@ impl Lowering<'_> {
         self.log_group(&logs_id, log_group.clone(), &origin);
 
         let (code_path, code_hash) = self.hash_of(r, "code");
-        let mut props = json!({
-            "name": name,
-            "runtime": Self::attr_str(r, "runtime").unwrap_or_default(),
-            "memory": match Self::attr(r, "memory") { Some(Value::Size(mb)) => mb, _ => 128 },
-            "timeout": match Self::attr(r, "timeout") { Some(Value::Duration(s)) => s, _ => 3 },
-            "architectures": [Self::attr_str(r, "arch").unwrap_or_else(|| "x86_64".into())],
-            "role_arn": output_ref(&role_id, "arn"),
-            "code": {"path": code_path, "sha256": code_hash},
-            "logging": {"log_group": log_group},
-        });
-
-        props["tags"] = self.tags(&r.name);
-        props["environment"] = self.env_map(r).into_iter().collect();
-        if let Some(handler) = Self::attr_str(r, "handler") {
-            props["handler"] = json!(handler);
-        }
-        self.add(Node::new(
+        let props = FunctionProps {
+            name: name.clone(),
+            runtime: Self::attr_str(r, "runtime").unwrap_or_default(),
+            handler: Self::attr_str(r, "handler"),
+            memory: match Self::attr(r, "memory") {
+                Some(Value::Size(mb)) => mb,
+                _ => 128,
+            },
+            timeout: match Self::attr(r, "timeout") {
+                Some(Value::Duration(s)) => s,
+                _ => 3,
+            },
+            architectures: vec![Self::attr_str(r, "arch").unwrap_or_else(|| "x86_64".into())],
+            role_arn: output_text(&role_id, "arn"),
+            code: ContentRef {
+                path: code_path,
+                sha256: code_hash,
+            },
+            logging: FunctionLogging { log_group },
+            environment: self.env_map(r),
+            tags: self.tags(&r.name),
+        };
+        self.add(Node::typed(
             &r.name,
-            ResourceType::LambdaFunction,
             name,
-            props,
+            &props,
             &[logs_id.as_str()],
             &origin,
         ));
@@ -617,16 +607,11 @@ impl Lowering<'_> {
         let origin = self.resource_origin(r);
         if !self.graph.contains(CLUSTER_ID) {
             let name = self.namer.ecs_cluster();
-            let mut props = json!({"name": name});
-            props["tags"] = self.tags(CLUSTER_ID);
-            self.add(Node::new(
-                CLUSTER_ID,
-                ResourceType::EcsCluster,
-                name,
-                props,
-                &[],
-                &origin,
-            ));
+            let props = ClusterProps {
+                name: name.clone(),
+                tags: self.tags(CLUSTER_ID),
+            };
+            self.add(Node::typed(CLUSTER_ID, name, &props, &[], &origin));
         }
         let t = r.name.as_str();
         let logs_id = format!("{t}/logs");
@@ -646,41 +631,41 @@ impl Lowering<'_> {
         Self::allow_logs(&mut exec_policy, &logs_id);
         let image = if Self::attr_str(r, "build").is_some() {
             let repo_name = self.namer.ecr_repository(t);
-            let mut props = json!({
-                "name": repo_name,
-                "image_tag_mutability": "MUTABLE",
-                "scan_on_push": true,
+            let props = RepositoryProps {
+                name: repo_name.clone(),
+                image_tag_mutability: "MUTABLE".into(),
+                scan_on_push: true,
                 // Its images are build outputs of this stack, rebuilt from the folder at will.
-                "force_delete": true,
-            });
-
-            props["tags"] = self.tags(&repo_id);
-            self.add(Node::new(
+                force_delete: true,
+                tags: self.tags(&repo_id),
+            };
+            self.add(Node::typed(
                 &repo_id,
-                ResourceType::EcrRepository,
                 repo_name.clone(),
-                props,
+                &props,
                 &[],
                 &origin,
             ));
 
             let (context, hash) = self.hash_of(r, "build");
             let tag: String = hash
-                .as_str()
+                .as_deref()
                 .map_or_else(String::new, |h| h.chars().take(16).collect());
-            let props = json!({
-                "repository": repo_name,
-                "repository_url": output_ref(&repo_id, "url"),
-                "tag": tag,
-                "platform": platform,
-                "context": {"path": context, "sha256": hash},
-                "dockerfile": "Dockerfile",
-            });
-            self.add(Node::new(
+            let props = ImageProps {
+                repository: repo_name.clone(),
+                repository_url: output_text(&repo_id, "url"),
+                tag: tag.clone(),
+                platform: platform.to_string(),
+                context: ContentRef {
+                    path: context,
+                    sha256: hash,
+                },
+                dockerfile: "Dockerfile".into(),
+            };
+            self.add(Node::typed(
                 &image_id,
-                ResourceType::EcrImage,
                 format!("{repo_name}:{tag}"),
-                props,
+                &props,
                 &[],
                 &origin,
             ));
@@ -695,7 +680,10 @@ impl Lowering<'_> {
             // AWS defines GetAuthorizationToken on no resource: `*` is the only form it takes.
             exec_policy.allow(&["ecr:GetAuthorizationToken"], &json!("*"));
             depends.push(image_id.as_str());
-            join([output_ref(&repo_id, "url"), json!(format!(":{tag}"))])
+            to_text(join([
+                output_ref(&repo_id, "url"),
+                json!(format!(":{tag}")),
+            ]))
         } else {
             let image = Self::attr_str(r, "image").unwrap_or_default();
             if let Some(arn) = private_ecr_repository_arn(&image) {
@@ -709,7 +697,7 @@ impl Lowering<'_> {
                 );
                 exec_policy.allow(&["ecr:GetAuthorizationToken"], &json!("*"));
             }
-            json!(image)
+            Text::from(image)
         };
         let exec_name = self.namer.iam_role(t, "exec");
         self.role(
@@ -731,61 +719,67 @@ impl Lowering<'_> {
             &origin,
         );
 
-        let environment: Vec<Json> = self
+        let environment = self
             .env_map(r)
             .into_iter()
-            .map(|(name, value)| json!({"name": name, "value": value}))
+            .map(|(name, value)| EnvironmentVariable { name, value })
             .collect();
-        let mut container = json!({
-            "name": t,
-            "essential": true,
-            "log_configuration": {
-                "log_driver": "awslogs",
-                "options": {
-                    "awslogs-group": log_group,
-                    "awslogs-region": self.region,
-                    "awslogs-stream-prefix": t,
-                },
+        let command = match Self::attr(r, "command") {
+            Some(Value::List(items)) => {
+                let no_event = |field: &str| Json::String(format!("${{event.{field}}}"));
+                Some(
+                    items
+                        .iter()
+                        .map(|v| to_text(self.string_value(v, &no_event)))
+                        .collect(),
+                )
+            }
+            _ => None,
+        };
+        let container = ContainerDefinition {
+            name: t.to_string(),
+            image,
+            essential: true,
+            command,
+            environment,
+            log_configuration: LogConfiguration {
+                log_driver: "awslogs".into(),
+                options: BTreeMap::from([
+                    ("awslogs-group".to_string(), Text::from(log_group)),
+                    ("awslogs-region".to_string(), to_text(self.region.clone())),
+                    ("awslogs-stream-prefix".to_string(), Text::from(t)),
+                ]),
             },
-        });
-        container["image"] = image;
-        container["environment"] = Json::Array(environment);
-        if let Some(Value::List(items)) = Self::attr(r, "command") {
-            let no_event = |field: &str| Json::String(format!("${{event.{field}}}"));
-            container["command"] = Json::Array(
-                items
-                    .iter()
-                    .map(|v| self.string_value(v, &no_event))
-                    .collect(),
-            );
-        }
+        };
         let family = self.namer.task_family(t);
-        let mut props = json!({
-            "family": family,
-            "cpu": Self::attr(r, "cpu").and_then(|v| v.as_int()).unwrap_or(256),
-            "memory": match Self::attr(r, "memory") { Some(Value::Size(mb)) => mb, _ => 512 },
-            "network_mode": "awsvpc",
-            "requires_compatibilities": ["FARGATE"],
-            "runtime_platform": {"cpu_architecture": cpu_architecture, "operating_system_family": "LINUX"},
-            "execution_role_arn": output_ref(&exec_id, "arn"),
-            "task_role_arn": output_ref(&task_role_id, "arn"),
-        });
-
-        props["tags"] = self.tags(&def_id);
-        props["container_definitions"] = Json::Array(vec![container]);
         // Fargate gives 20 GiB unless asked; AWS accepts an explicit size only from 21 GiB.
-        if let Some((Value::Size(mb), _)) = r.attrs.get("storage") {
+        let ephemeral_storage = match r.attrs.get("storage") {
             // Whole GiB, never less than asked.
-            props["ephemeral_storage"] = json!({"size_in_gib": mb.div_ceil(1024)});
-        }
-        self.add(Node::new(
-            &def_id,
-            ResourceType::EcsTaskDefinition,
-            family,
-            props,
-            &depends,
-            &origin,
-        ));
+            Some((Value::Size(mb), _)) => Some(EphemeralStorage {
+                size_in_gib: mb.div_ceil(1024),
+            }),
+            _ => None,
+        };
+        let props = TaskDefinitionProps {
+            family: family.clone(),
+            cpu: Self::attr(r, "cpu").and_then(|v| v.as_int()).unwrap_or(256),
+            memory: match Self::attr(r, "memory") {
+                Some(Value::Size(mb)) => mb,
+                _ => 512,
+            },
+            network_mode: "awsvpc".into(),
+            requires_compatibilities: vec!["FARGATE".into()],
+            runtime_platform: RuntimePlatform {
+                cpu_architecture: cpu_architecture.into(),
+                operating_system_family: "LINUX".into(),
+            },
+            execution_role_arn: output_text(&exec_id, "arn"),
+            task_role_arn: output_text(&task_role_id, "arn"),
+            container_definitions: vec![container],
+            ephemeral_storage,
+            tags: self.tags(&def_id),
+        };
+        self.add(Node::typed(&def_id, family, &props, &depends, &origin));
     }
 
     // ---- schedules -----------------------------------------------------------------------
@@ -820,24 +814,17 @@ impl Lowering<'_> {
             .get(r.name.as_str())
             .cloned()
             .unwrap_or_default();
-        let mut targets: Vec<Json> = triggers.iter().map(|t| self.target(t)).collect();
-        targets.sort_by(|a, b| a["id"].to_string().cmp(&b["id"].to_string()));
-        let mut props = json!({
-            "name": name,
-            "schedule_expression": expression,
-            "state": "ENABLED",
-        });
-
-        props["targets"] = Json::Array(targets);
-        props["tags"] = self.tags(&r.name);
-        self.add(Node::new(
-            &r.name,
-            ResourceType::EventsRule,
-            name,
-            props,
-            &[],
-            &origin,
-        ));
+        let mut targets: Vec<RuleTarget> = triggers.iter().map(|t| self.target(t)).collect();
+        targets.sort_by(|a, b| a.id.cmp(&b.id));
+        let props = RuleProps {
+            name: name.clone(),
+            schedule_expression: Some(expression),
+            event_pattern: None,
+            state: "ENABLED".into(),
+            targets,
+            tags: self.tags(&r.name),
+        };
+        self.add(Node::typed(&r.name, name, &props, &[], &origin));
     }
 
     // ---- triggers ------------------------------------------------------------------------
@@ -847,50 +834,59 @@ impl Lowering<'_> {
     }
 
     /// The EventBridge target that runs a trigger's function or task.
-    fn target(&self, t: &TriggerModel) -> Json {
+    fn target(&self, t: &TriggerModel) -> RuleTarget {
         let id = Namer::target_id(&t.target, &t.id());
         match t.target_kind {
-            TargetKind::Function => json!({"id": id, "arn": output_ref(&t.target, "arn")}),
+            TargetKind::Function => RuleTarget {
+                id,
+                arn: output_text(&t.target, "arn"),
+                role_arn: None,
+                ecs_parameters: None,
+                input_transformer: None,
+            },
             TargetKind::Task => {
                 let settings = &self.project.settings;
                 let subnets = if settings.subnets.is_empty() {
-                    lookup("default_vpc.subnet_ids")
+                    Input::Deferred(Deferred::Lookup(LookupRef {
+                        name: "default_vpc.subnet_ids".into(),
+                    }))
                 } else {
-                    json!(settings.subnets)
+                    Input::Known(settings.subnets.clone())
                 };
-                let mut vpc = json!({
-                    "subnets": subnets,
+                let vpc = AwsVpcConfiguration {
+                    subnets,
                     // Without a public IP a task in a public subnet (the default VPC's) cannot
                     // pull its image; in a private subnet the setting does nothing.
-                    "assign_public_ip": "ENABLED",
-                });
-                // No security groups means the VPC's default group, as ECS does.
-                if !settings.security_groups.is_empty() {
-                    vpc["security_groups"] = json!(settings.security_groups);
+                    assign_public_ip: "ENABLED".into(),
+                    // None means the VPC's default group, as ECS does.
+                    security_groups: (!settings.security_groups.is_empty())
+                        .then(|| settings.security_groups.clone()),
+                };
+                RuleTarget {
+                    id,
+                    arn: output_text(CLUSTER_ID, "arn"),
+                    role_arn: Some(output_text(&format!("trigger/{}/role", t.id()), "arn")),
+                    ecs_parameters: Some(EcsParameters {
+                        task_definition_arn: output_text(
+                            &format!("{}/definition", t.target),
+                            "arn",
+                        ),
+                        launch_type: "FARGATE".into(),
+                        task_count: 1,
+                        network_configuration: NetworkConfiguration {
+                            awsvpc_configuration: vpc,
+                        },
+                    }),
+                    input_transformer: (!t.env.is_empty()).then(|| self.input_transformer(t)),
                 }
-                let mut target = json!({
-                    "id": id,
-                    "arn": output_ref(CLUSTER_ID, "arn"),
-                    "role_arn": output_ref(&format!("trigger/{}/role", t.id()), "arn"),
-                    "ecs_parameters": {
-                        "task_definition_arn": output_ref(&format!("{}/definition", t.target), "arn"),
-                        "launch_type": "FARGATE",
-                        "task_count": 1,
-                        "network_configuration": {"awsvpc_configuration": vpc},
-                    },
-                });
-                if !t.env.is_empty() {
-                    target["input_transformer"] = self.input_transformer(t);
-                }
-                target
             }
         }
     }
 
     /// The input transformer that turns the event into a RunTask container override holding
     /// the trigger's `env`: each event field becomes an input path and a `<field>` placeholder.
-    fn input_transformer(&self, t: &TriggerModel) -> Json {
-        let mut paths = Map::new();
+    fn input_transformer(&self, t: &TriggerModel) -> InputTransformer {
+        let mut paths = BTreeMap::new();
         let placeholder = |field: &str| Json::String(format!("<{field}>"));
         let mut parts: Vec<Json> = vec![json!(format!(
             r#"{{"containerOverrides":[{{"name":"{}","environment":["#,
@@ -900,7 +896,7 @@ impl Lowering<'_> {
             collect_event_fields(value, &mut |field| {
                 paths.insert(
                     field.to_string(),
-                    json!(event_field_path(t.source_kind, field)),
+                    event_field_path(t.source_kind, field).to_string(),
                 );
             });
             let sep = if i == 0 { "" } else { "," };
@@ -927,7 +923,10 @@ impl Lowering<'_> {
             parts.push(json!("\"}"));
         }
         parts.push(json!("]}]}"));
-        json!({"input_paths_map": paths, "input_template": join(parts)})
+        InputTransformer {
+            input_paths_map: paths,
+            input_template: to_text(join(parts)),
+        }
     }
 
     fn trigger(&mut self, t: &TriggerModel) {
@@ -938,7 +937,7 @@ impl Lowering<'_> {
         let target_function = t.target.as_str();
         match (t.source_kind, t.target_kind) {
             (ResourceKind::Bucket, TargetKind::Function) => {
-                let source_arn = json!(bucket_arn(&self.bucket_name(&t.source)));
+                let source_arn = Text::from(bucket_arn(&self.bucket_name(&t.source)));
                 // A bucket ARN names no account, so the account is checked too (the confused
                 // deputy problem: another account's bucket of the same name).
                 self.permission(
@@ -946,19 +945,19 @@ impl Lowering<'_> {
                     &base,
                     target_function,
                     "s3.amazonaws.com",
-                    &source_arn,
-                    Some(lookup("aws.account_id")),
+                    source_arn,
+                    Some(to_text(lookup("aws.account_id"))),
                     &origin,
                 );
             }
             (ResourceKind::Schedule, TargetKind::Function) => {
-                let source_arn = output_ref(&t.source, "arn");
+                let source_arn = output_text(&t.source, "arn");
                 self.permission(
                     &prefix,
                     &base,
                     target_function,
                     "events.amazonaws.com",
-                    &source_arn,
+                    source_arn,
                     None,
                     &origin,
                 );
@@ -987,25 +986,24 @@ impl Lowering<'_> {
                     }
                 }
                 let name = fit(&base, crate::names::EVENTS_RULE_MAX);
-                let mut props = json!({
-                    "name": name,
-                    "event_pattern": {
+                let props = RuleProps {
+                    name: name.clone(),
+                    schedule_expression: None,
+                    event_pattern: Some(json!({
                         "source": ["aws.s3"],
                         "detail-type": [detail_type],
                         "detail": detail,
-                    },
-                    "state": "ENABLED",
-                });
-
-                props["targets"] = Json::Array(vec![self.target(t)]);
-                props["tags"] = self.tags(&format!("{prefix}/rule"));
+                    })),
+                    state: "ENABLED".into(),
+                    targets: vec![self.target(t)],
+                    tags: self.tags(&format!("{prefix}/rule")),
+                };
                 // The rule matches only once the bucket sends its events to EventBridge.
                 let notifications = format!("{}/notifications", t.source);
-                self.add(Node::new(
+                self.add(Node::typed(
                     format!("{prefix}/rule"),
-                    ResourceType::EventsRule,
                     name,
-                    props,
+                    &props,
                     &[notifications.as_str()],
                     &origin,
                 ));
@@ -1025,26 +1023,23 @@ impl Lowering<'_> {
         base: &str,
         function: &str,
         principal: &str,
-        source_arn: &Json,
-        source_account: Option<Json>,
+        source_arn: Text,
+        source_account: Option<Text>,
         origin: &Arc<Origin>,
     ) {
         let statement_id = Namer::statement_id(base);
-        let mut props = json!({
-            "statement_id": statement_id,
-            "action": "lambda:InvokeFunction",
-            "function_name": self.namer.lambda_function(function),
-            "principal": principal,
-            "source_arn": source_arn,
-        });
-        if let Some(account) = source_account {
-            props["source_account"] = account;
-        }
-        self.add(Node::new(
+        let props = PermissionProps {
+            statement_id: statement_id.clone(),
+            action: "lambda:InvokeFunction".into(),
+            function_name: self.namer.lambda_function(function),
+            principal: principal.into(),
+            source_arn,
+            source_account,
+        };
+        self.add(Node::typed(
             format!("{prefix}/permission"),
-            ResourceType::LambdaPermission,
             statement_id,
-            props,
+            &props,
             &[function],
             origin,
         ));
@@ -1107,6 +1102,23 @@ impl Lowering<'_> {
                 );
             }
         }
+    }
+}
+
+/// `{"$ref": node, "attr": attr}` as a typed input.
+fn output_text(node: &str, attr: &str) -> Text {
+    Input::Deferred(Deferred::Output(OutputRef {
+        node: node.to_string(),
+        attr: attr.to_string(),
+    }))
+}
+
+/// A string value as lowering builds one (text, a reference, a lookup or a join) as a typed
+/// input. Anything else cannot come from [`Lowering::string_value`]; it is kept as its text.
+fn to_text(value: Json) -> Text {
+    match value {
+        Json::String(text) => Input::Known(text),
+        other => Text::from_json(other.clone()).unwrap_or_else(|| Input::Known(other.to_string())),
     }
 }
 

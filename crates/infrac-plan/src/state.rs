@@ -8,8 +8,8 @@
 //!                 "status": "applied", "depends_on": [], "inputs": {…}, "outputs": {…}}]}
 //! ```
 
-use crate::diff::{Action, PlanStep};
 use crate::graph::ResourceType;
+use crate::step::{Action, PlanStep};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;

@@ -312,3 +312,72 @@ media.on_delete(".tmp") -> task t
     assert_eq!(notifications["eventbridge"], json!(true));
     assert_eq!(notifications["lambda_functions"], json!([]));
 }
+
+/// Every node's properties are exactly its type's struct: they read back as it (no unknown or
+/// missing key) and write out to the same JSON, so plans and state keep their form. Beside
+/// the examples and generated programs, one program sets what they leave out: subnets and
+/// security groups, storage, a function without a handler, versioning and expiry, and a
+/// schedule that runs a function and a task.
+#[test]
+fn every_node_is_its_types_properties() {
+    let rare = support::lower_texts(
+        &[(
+            "main.infra",
+            r#"bucket media { versioning = true force_destroy = true expire_after = 30d }
+function boot { runtime = "provided.al2023" code = "./code" arch = "arm64" }
+task t { image = "alpine" storage = 30GB command = ["run", "${media.name}"] }
+schedule nightly { cron = "0 3 * * *" }
+nightly.on_tick() -> task t { env = { AT = event.time } }
+nightly.on_tick() -> function boot
+media.on_delete() -> function boot
+"#,
+        )],
+        Some("name = \"p\"\n[network]\nsubnets = [\"subnet-1\"]\nsecurity_groups = [\"sg-1\"]\n"),
+    );
+    let seen: std::collections::BTreeSet<&str> = rare
+        .nodes()
+        .iter()
+        .flat_map(|n| {
+            let p = &n.properties;
+            [
+                ("handler", p.get("handler")),
+                ("storage", p.get("ephemeral_storage")),
+                ("lifecycle", p.get("lifecycle")),
+                ("command", p["container_definitions"][0].get("command")),
+                (
+                    "security_groups",
+                    p["targets"].as_array().and_then(|targets| {
+                        targets.iter().find_map(|t| {
+                            t["ecs_parameters"]["network_configuration"]["awsvpc_configuration"]
+                                .get("security_groups")
+                        })
+                    }),
+                ),
+            ]
+            .into_iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(k, _)| k)
+        })
+        .collect();
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        vec!["command", "lifecycle", "security_groups", "storage"],
+        "the program above covers what it says"
+    );
+    let mut graphs = graphs();
+    graphs.push(("rare".into(), rare));
+    for (name, graph) in graphs {
+        for node in graph.nodes() {
+            match infrac_plan::props::round_trip(node.ty, &node.properties) {
+                Ok(again) => assert_eq!(
+                    again.to_string(),
+                    node.properties.to_string(),
+                    "{name}: {} ({})",
+                    node.id,
+                    node.ty
+                ),
+                Err(err) => panic!("{name}: {} ({}): {err}", node.id, node.ty),
+            }
+        }
+    }
+}
