@@ -7,10 +7,11 @@
 
 mod convert;
 mod server;
+pub mod transport;
 mod workspace;
 
 pub use server::Backend;
-use tower_lsp_server::{ClientSocket, LspService, Server};
+use tower_lsp_server::{ClientSocket, LspService};
 
 /// The server as a tower service, for tests and for transports other than stdio.
 pub fn service() -> (LspService<Backend>, ClientSocket) {
@@ -24,11 +25,9 @@ pub fn run_stdio() -> std::io::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        let (service, socket) = service();
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
-    });
+    runtime.block_on(transport::serve(tokio::io::stdin(), tokio::io::stdout()));
+    // Reading stdin blocks a thread that only returns when the client closes it; after `exit`
+    // the process must not wait for that.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     Ok(())
 }
