@@ -3,10 +3,14 @@
 //! and answers from the same compiler the CLI uses.
 //!
 //! Architecture invariant: this is the only crate that knows lsp-types (`ls_types`); the IDE
-//! layer below speaks byte offsets and plain structs, and `convert.rs` translates.
+//! layer below speaks byte offsets and plain structs; `from_proto` and `to_proto` translate,
+//! shaped by the client's capabilities as negotiated once in `caps`.
 
-mod convert;
+mod caps;
+mod from_proto;
+mod handlers;
 mod server;
+mod to_proto;
 pub mod transport;
 mod workspace;
 

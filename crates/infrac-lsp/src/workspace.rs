@@ -2,6 +2,8 @@
 //! project a generation counter and the last analysis. Open buffers take precedence over disk
 //! through [`OverlayFs`], so the compiler sees what the user sees.
 
+use crate::caps::Encoding;
+use crate::from_proto::char_index;
 use infrac_check::project::{
     build_project, load_project_cached, DiskFileSystem, FileSystem, LoadError, ParseCache,
 };
@@ -13,7 +15,7 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent, Uri};
+use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 pub struct Document {
     pub uri: Uri,
@@ -68,6 +70,7 @@ impl Workspace {
         path: &Path,
         version: i32,
         changes: Vec<TextDocumentContentChangeEvent>,
+        encoding: Encoding,
     ) -> bool {
         let Some(doc) = self.documents.get_mut(path) else {
             return false;
@@ -79,8 +82,8 @@ impl Workspace {
             match change.range {
                 None => doc.rope = Rope::from_str(&change.text),
                 Some(range) => {
-                    let start = char_index(&doc.rope, range.start);
-                    let end = char_index(&doc.rope, range.end).max(start);
+                    let start = char_index(encoding, &doc.rope, range.start);
+                    let end = char_index(encoding, &doc.rope, range.end).max(start);
                     doc.rope.remove(start..end);
                     doc.rope.insert(start, &change.text);
                 }
@@ -160,24 +163,6 @@ impl Workspace {
     }
 }
 
-/// The char index of an LSP position (UTF-16 columns), clamped to the document.
-pub fn char_index(rope: &Rope, position: Position) -> usize {
-    let line = position.line as usize;
-    if line >= rope.len_lines() {
-        return rope.len_chars();
-    }
-    let line_start = rope.line_to_char(line);
-    let line_text = rope.line(line);
-    let mut units = 0usize;
-    for (i, c) in line_text.chars().enumerate() {
-        if units >= position.character as usize || c == '\n' || c == '\r' {
-            return line_start + i;
-        }
-        units += c.len_utf16();
-    }
-    line_start + line_text.len_chars()
-}
-
 pub struct Snapshot {
     pub root: PathBuf,
     pub generation: u64,
@@ -252,28 +237,10 @@ impl FileSystem for OverlayFs {
     }
 }
 
-/// A range covering a whole document, for full replacements.
-pub fn whole(rope: &Rope) -> Range {
-    let last = rope.len_lines().saturating_sub(1);
-    let last_len: usize = rope.line(last).chars().map(char::len_utf16).sum();
-    Range::new(
-        Position::new(0, 0),
-        Position::new(last as u32, last_len as u32),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn utf16_positions_count_surrogate_pairs() {
-        let rope = Rope::from_str("let a = \"😀x\"\nbucket b {}\n");
-        // `x` is after `let a = "` (9 units) and the emoji (2 units).
-        assert_eq!(rope.char(char_index(&rope, Position::new(0, 11))), 'x');
-        assert_eq!(char_index(&rope, Position::new(0, 999)), 12);
-        assert_eq!(char_index(&rope, Position::new(99, 0)), rope.len_chars());
-    }
+    use tower_lsp_server::ls_types::{Position, Range};
 
     #[test]
     fn stale_changes_are_ignored() {
@@ -286,15 +253,15 @@ mod tests {
             range_length: None,
             text: text.to_string(),
         };
-        assert!(!ws.change(&path, 3, vec![change("bucket b {}\n")]));
-        assert!(ws.change(&path, 4, vec![change("bucket c {}\n")]));
+        assert!(!ws.change(&path, 3, vec![change("bucket b {}\n")], Encoding::Utf16));
+        assert!(ws.change(&path, 4, vec![change("bucket c {}\n")], Encoding::Utf16));
         assert_eq!(ws.documents[&path].rope.to_string(), "bucket c {}\n");
         let edit = TextDocumentContentChangeEvent {
             range: Some(Range::new(Position::new(0, 7), Position::new(0, 8))),
             range_length: None,
             text: "media".to_string(),
         };
-        assert!(ws.change(&path, 5, vec![edit]));
+        assert!(ws.change(&path, 5, vec![edit], Encoding::Utf16));
         assert_eq!(ws.documents[&path].rope.to_string(), "bucket media {}\n");
     }
 }

@@ -46,8 +46,35 @@ fn cursor(text: &str) -> (String, Value) {
     )
 }
 
+/// What the server sent before capabilities were negotiated, declared by a client that takes
+/// all of it: snippets, markdown, tooltips, related information, versions, nested symbols,
+/// code action literals, semantic tokens, watched files registered dynamically. (The optional
+/// extras, insert-replace edits, lazy documentation, label details and location links, are
+/// tested on their own.)
+fn rich_client() -> Value {
+    json!({
+        "workspace": {"applyEdit": true, "didChangeWatchedFiles": {"dynamicRegistration": true}},
+        "textDocument": {
+            "publishDiagnostics": {"relatedInformation": true, "versionSupport": true},
+            "completion": {"completionItem": {
+                "snippetSupport": true, "documentationFormat": ["markdown", "plaintext"]}},
+            "hover": {"contentFormat": ["markdown", "plaintext"]},
+            "documentSymbol": {"hierarchicalDocumentSymbolSupport": true},
+            "codeAction": {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix"]}}},
+            "documentLink": {"tooltipSupport": true},
+            "semanticTokens": {"requests": {"full": true}, "tokenTypes": [], "tokenModifiers": [],
+                "formats": ["relative"]}
+        }
+    })
+}
+
 impl Client {
     async fn start(name: &str, files: &[(&str, &str)]) -> Client {
+        Client::start_with(name, files, rich_client()).await
+    }
+
+    /// A client declaring `capabilities`.
+    async fn start_with(name: &str, files: &[(&str, &str)], capabilities: Value) -> Client {
         let dir = std::env::temp_dir().join(format!("infrac-lsp-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -84,7 +111,7 @@ impl Client {
             pending: Vec::new(),
         };
         let init = client
-            .request("initialize", json!({"capabilities": {}}))
+            .request("initialize", json!({"capabilities": capabilities}))
             .await
             .expect("initialize");
         assert_eq!(init["serverInfo"]["name"], "infrac");
