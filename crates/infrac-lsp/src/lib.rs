@@ -9,6 +9,7 @@
 mod caps;
 mod from_proto;
 mod handlers;
+mod hashing;
 mod server;
 mod to_proto;
 pub mod transport;

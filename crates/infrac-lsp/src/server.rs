@@ -13,6 +13,7 @@
 use crate::caps::Negotiated;
 use crate::from_proto::file_path;
 use crate::handlers;
+use crate::hashing::{HashCache, Limits};
 use crate::to_proto;
 use crate::workspace::{project_root, Workspace};
 use infrac_ide::Analysis;
@@ -21,6 +22,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use tokio::sync::watch;
 use tower_lsp_server::jsonrpc::{Error, Result};
 // The protocol's types are the vocabulary of the trait this file implements.
@@ -87,16 +89,25 @@ pub(crate) struct Inner {
     published: Mutex<std::collections::HashMap<PathBuf, watch::Sender<Latest>>>,
     /// Projects whose diagnostics task is running.
     running: Mutex<std::collections::HashSet<PathBuf>>,
+    /// Told when a folder hash changed (see `hashing.rs`); taken by `initialized`.
+    pub(crate) hash_changes: Mutex<Option<UnboundedReceiver<()>>>,
 }
 
 impl Backend {
     pub fn new(client: Client) -> Self {
+        let (changed, hash_changes) = unbounded_channel();
+        let hashes = HashCache::start(Limits::default(), move || {
+            let _ = changed.send(());
+        });
+        let mut workspace = Workspace::default();
+        workspace.hashes = Some(hashes);
         Self {
             inner: Arc::new(Inner {
                 client,
                 analysis_thread: AnalysisThread::start(),
                 caps: Mutex::new(Negotiated::default()),
-                workspace: Mutex::new(Workspace::default()),
+                hash_changes: Mutex::new(Some(hash_changes)),
+                workspace: Mutex::new(workspace),
                 published: Mutex::new(std::collections::HashMap::new()),
                 running: Mutex::new(std::collections::HashSet::new()),
             }),
@@ -139,6 +150,31 @@ impl Inner {
 
     pub(crate) fn set_caps(&self, caps: Negotiated) {
         *lock(&self.caps) = caps;
+    }
+
+    /// Makes every project analyse again when a folder hash changed, so that hover and code
+    /// lenses show the new value. Bursts of changes make one new analysis.
+    pub(crate) fn follow_hash_changes(self: &Arc<Self>) {
+        let Some(mut changes) = lock(&self.hash_changes).take() else {
+            return;
+        };
+        let inner = self.clone();
+        tokio::spawn(async move {
+            while changes.recv().await.is_some() {
+                while changes.try_recv().is_ok() {}
+                let roots: Vec<PathBuf> = {
+                    let mut workspace = lock(&inner.workspace);
+                    let roots: Vec<PathBuf> = workspace.projects.keys().cloned().collect();
+                    for root in &roots {
+                        workspace.touch(&root.join("_"));
+                    }
+                    roots
+                };
+                for root in roots {
+                    inner.schedule(root);
+                }
+            }
+        });
     }
 
     fn sender(&self, root: &Path) -> watch::Sender<Latest> {

@@ -4,6 +4,7 @@
 
 use crate::caps::Encoding;
 use crate::from_proto::char_index;
+use crate::hashing::HashCache;
 use infrac_check::project::{
     build_project, load_project_cached, DiskFileSystem, FileSystem, LoadError, ParseCache,
 };
@@ -42,6 +43,9 @@ pub struct Workspace {
     pub documents: HashMap<PathBuf, Document>,
     pub projects: HashMap<PathBuf, ProjectState>,
     retired: Vec<Arc<Analysis>>,
+    /// Where analyses get the hashes of `code` and `build` folders (without it, lowering
+    /// hashes by reading, as the command line does).
+    pub hashes: Option<Arc<HashCache>>,
 }
 
 /// The project a file belongs to: its directory.
@@ -143,7 +147,10 @@ impl Workspace {
         Snapshot {
             root: root.to_path_buf(),
             generation: self.generation(root),
-            fs: Arc::new(OverlayFs { overlay }),
+            fs: Arc::new(OverlayFs {
+                overlay,
+                hashes: self.hashes.clone(),
+            }),
             parses: self
                 .projects
                 .get(root)
@@ -199,9 +206,10 @@ fn read_state(root: &Path, stack: &str) -> Option<State> {
     LocalBackend::for_project(root).load(stack).ok().flatten()
 }
 
-/// The disk, with open documents in place of their files.
+/// The disk, with open documents in place of their files, and folder hashes from the cache.
 pub struct OverlayFs {
     overlay: HashMap<PathBuf, String>,
+    hashes: Option<Arc<HashCache>>,
 }
 
 impl FileSystem for OverlayFs {
@@ -234,6 +242,10 @@ impl FileSystem for OverlayFs {
 
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir() || self.overlay.keys().any(|p| p.parent() == Some(path))
+    }
+
+    fn cached_content_hash(&self, path: &Path) -> Option<io::Result<String>> {
+        Some(self.hashes.as_ref()?.lookup(path))
     }
 }
 

@@ -1222,3 +1222,78 @@ async fn utf8_positions_when_the_client_offers_them() {
         .expect("definition");
     assert_eq!(found["range"]["start"], json!({"line": 0, "character": 4}));
 }
+
+#[tokio::test]
+async fn hover_does_not_wait_for_folder_hashes() {
+    // `code = "/"` names the whole disk: hashing it inline made hover read all of it.
+    let text = "function f {\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code    = \"/\"\n}\n";
+    let mut c = Client::start("hash-root", &[]).await;
+    c.open("main.infra", text).await;
+    c.diagnostics("main.infra").await;
+    let started = std::time::Instant::now();
+    let hover = c
+        .at(
+            "textDocument/hover",
+            "main.infra",
+            json!({"line": 0, "character": 9}),
+            json!({}),
+        )
+        .await
+        .expect("hover");
+    let lenses = c
+        .doc("textDocument/codeLens", "main.infra", json!({}))
+        .await
+        .expect("lenses");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let markdown = hover["contents"]["value"].as_str().expect("markdown");
+    assert!(
+        markdown.contains(r#"code: `{"path":"","sha256":"(hashing...)"}`"#),
+        "{markdown}"
+    );
+    assert_eq!(lenses[0]["command"]["title"], "3 AWS resources");
+}
+
+#[tokio::test]
+async fn a_folder_hash_shows_once_computed() {
+    let text = "function f {\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code    = \"./src\"\n}\n";
+    let mut c = Client::start("hash-src", &[("src/index.js", "exports.handler = 1;\n")]).await;
+    c.open("main.infra", text).await;
+    c.diagnostics("main.infra").await;
+    let hash =
+        infrac_plan::hash::content_hash(&infrac_check::project::DiskFileSystem, &c.dir.join("src"))
+            .expect("hash");
+    let shown = format!("\"sha256\":\"{}", &hash[..3]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let hover = c
+            .at(
+                "textDocument/hover",
+                "main.infra",
+                json!({"line": 0, "character": 9}),
+                json!({}),
+            )
+            .await
+            .expect("hover");
+        let markdown = hover["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        if markdown.contains(&shown) {
+            assert!(!markdown.contains("(hashing...)"), "{markdown}");
+            break;
+        }
+        assert!(
+            markdown.contains("(hashing...)"),
+            "pending until known: {markdown}"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never hashed: {markdown}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

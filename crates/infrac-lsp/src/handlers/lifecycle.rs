@@ -12,9 +12,11 @@ pub fn initialize(inner: &Inner, params: &InitializeParams) -> InitializeResult 
     to_proto::initialize_result(&caps)
 }
 
-/// Registers the file watchers where the client registers capabilities dynamically. The
-/// answer is not awaited here: a client that never answers must not hold up anything.
+/// Starts following folder hashes, and registers the file watchers where the client registers
+/// capabilities dynamically. The answer is not awaited here: a client that never answers must
+/// not hold up anything.
 pub fn initialized(inner: &Arc<Inner>) {
+    inner.follow_hash_changes();
     if !inner.caps().watched_files_registration {
         return;
     }
