@@ -29,6 +29,9 @@ pub struct Negotiated {
     pub snippets: bool,
     /// Completion documentation as markdown, or plain text.
     pub completion_markdown: bool,
+    /// Completion documentation as `MarkupContent` (the client lists a format), or as a bare
+    /// string (it lists none: the form older clients know).
+    pub completion_markup: bool,
     /// The completion detail goes to `labelDetails` (shown next to the label).
     pub label_details: bool,
     /// Completion edits carry an insert and a replace range.
@@ -37,6 +40,8 @@ pub struct Negotiated {
     pub resolve_documentation: bool,
     /// Hover as markdown, or plain text.
     pub hover_markdown: bool,
+    /// Hover as `MarkupContent` (the client lists a format), or as a bare string.
+    pub hover_markup: bool,
     /// Document links carry a tooltip.
     pub link_tooltips: bool,
     /// Go to definition answers with a `LocationLink` (target range and name range).
@@ -67,6 +72,10 @@ fn lists_markdown(formats: Option<&Vec<MarkupKind>>) -> bool {
     formats.is_some_and(|f| f.contains(&MarkupKind::Markdown))
 }
 
+fn lists_a_format(formats: Option<&Vec<MarkupKind>>) -> bool {
+    formats.is_some_and(|f| !f.is_empty())
+}
+
 impl Negotiated {
     pub fn from_client(caps: &ClientCapabilities) -> Self {
         let text = caps.text_document.as_ref();
@@ -88,12 +97,19 @@ impl Negotiated {
             completion_markdown: lists_markdown(
                 completion_item.and_then(|c| c.documentation_format.as_ref()),
             ),
+            completion_markup: lists_a_format(
+                completion_item.and_then(|c| c.documentation_format.as_ref()),
+            ),
             label_details: completion_item.and_then(|c| c.label_details_support) == Some(true),
             insert_replace: completion_item.and_then(|c| c.insert_replace_support) == Some(true),
             resolve_documentation: completion_item
                 .and_then(|c| c.resolve_support.as_ref())
                 .is_some_and(|r| r.properties.iter().any(|p| p == "documentation")),
             hover_markdown: lists_markdown(
+                text.and_then(|t| t.hover.as_ref())
+                    .and_then(|h| h.content_format.as_ref()),
+            ),
+            hover_markup: lists_a_format(
                 text.and_then(|t| t.hover.as_ref())
                     .and_then(|h| h.content_format.as_ref()),
             ),

@@ -174,8 +174,13 @@ pub fn workspace_edit(
 }
 
 pub fn hover(caps: &Negotiated, file: &SourceFile, hover: ide::Hover) -> Hover {
+    let contents = if caps.hover_markup {
+        HoverContents::Markup(markup(caps.hover_markdown, hover.markdown))
+    } else {
+        HoverContents::Scalar(MarkedString::String(plain_text(&hover.markdown)))
+    };
     Hover {
-        contents: HoverContents::Markup(markup(caps.hover_markdown, hover.markdown)),
+        contents,
         range: Some(range(caps.encoding, file, hover.span)),
     }
 }
@@ -195,7 +200,11 @@ fn completion_kind(kind: CompletionKind) -> CompletionItemKind {
 
 /// The documentation of a completion item, for the list or for `completionItem/resolve`.
 pub fn completion_documentation(caps: &Negotiated, markdown: String) -> Documentation {
-    Documentation::MarkupContent(markup(caps.completion_markdown, markdown))
+    if caps.completion_markup {
+        Documentation::MarkupContent(markup(caps.completion_markdown, markdown))
+    } else {
+        Documentation::String(plain_text(&markdown))
+    }
 }
 
 /// What a completion item carries instead of its documentation, to find it again on

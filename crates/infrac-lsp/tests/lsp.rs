@@ -845,6 +845,11 @@ async fn completion_documentation_is_markdown_only_when_listed() {
         let text = i["documentation"]["value"].as_str().unwrap_or("");
         assert!(!text.contains('`') && !text.contains("**"), "{text}");
     }
+    // No format listed (Emacs 29): a bare string.
+    let (mut oldest, at) = example_client("caps-doc-string", completion_caps(&json!({}))).await;
+    let items = completion_items(&mut oldest, &at).await;
+    assert!(items.iter().any(|i| i["documentation"].is_string()));
+    assert!(items.iter().all(|i| !i["documentation"].is_object()));
     let (mut rich, at) = example_client(
         "caps-doc-markdown",
         completion_caps(&json!({"documentationFormat": ["markdown"]})),
@@ -858,7 +863,8 @@ async fn completion_documentation_is_markdown_only_when_listed() {
 
 #[tokio::test]
 async fn hover_is_markdown_only_when_listed() {
-    let (mut plain, _) = example_client("caps-hover-plain", json!({})).await;
+    let caps = json!({"textDocument": {"hover": {"contentFormat": ["plaintext"]}}});
+    let (mut plain, _) = example_client("caps-hover-plain", caps).await;
     let (_, on_ffmpeg) = cursor(&example_with_empty_line().replacen("$0", "", 1).replacen(
         "task ffmpeg {",
         "task ff$0mpeg {",
@@ -879,6 +885,19 @@ async fn hover_is_markdown_only_when_listed() {
         text.starts_with("task ffmpeg (Amazon ECS on AWS Fargate)"),
         "{text}"
     );
+    // A client that lists no format gets the oldest form: a bare string.
+    let (mut oldest, _) = example_client("caps-hover-string", json!({})).await;
+    let hover = oldest
+        .at(
+            "textDocument/hover",
+            "main.infra",
+            on_ffmpeg.clone(),
+            json!({}),
+        )
+        .await
+        .expect("hover");
+    let text = hover["contents"].as_str().expect("a string");
+    assert!(text.starts_with("task ffmpeg (Amazon ECS"), "{text}");
 
     let caps = json!({"textDocument": {"hover": {"contentFormat": ["markdown", "plaintext"]}}});
     let (mut rich, _) = example_client("caps-hover-markdown", caps).await;
@@ -922,7 +941,7 @@ async fn label_details_insert_replace_and_lazy_documentation_when_offered() {
         .await
         .expect("resolve");
     assert!(
-        resolved["documentation"]["value"]
+        resolved["documentation"]
             .as_str()
             .is_some_and(|d| !d.is_empty()),
         "{resolved}"
