@@ -16,7 +16,7 @@
 # Needs: bash, node >= 20 with npm, python3 with pip, and apt-get (as root or
 # with sudo) for what is missing of: nvim, cc (the tree-sitter parser), Emacs
 # with eglot.
-# INFRAC_BIN=/path/to/infrac also runs the Neovim tests against `infrac lsp`.
+# INFRAC_BIN=/path/to/infrac also runs the Neovim and eglot tests against `infrac lsp`.
 #
 # Ends with `editors: N passed, M failed` alone on a line; exits non-zero on
 # any failure.
