@@ -262,6 +262,27 @@ pub fn completion_item(
     }
 }
 
+/// The completion items at a position, each able to find its documentation again.
+pub fn completion_list(
+    caps: &Negotiated,
+    file: &SourceFile,
+    cursor: usize,
+    at: &TextDocumentPositionParams,
+    items: Vec<ide::CompletionItem>,
+) -> CompletionResponse {
+    CompletionResponse::Array(
+        items
+            .into_iter()
+            .map(|c| {
+                let resolve = caps
+                    .resolve_documentation
+                    .then(|| resolve_data(&at.text_document.uri, at.position, &c.label));
+                completion_item(caps, file, cursor, c, resolve)
+            })
+            .collect(),
+    )
+}
+
 pub fn goto_definition(
     caps: &Negotiated,
     analysis: &Analysis,
@@ -380,6 +401,10 @@ pub fn document_symbols(
     }
 }
 
+pub fn workspace_symbols(symbols: Vec<WorkspaceSymbol>) -> WorkspaceSymbolResponse {
+    WorkspaceSymbolResponse::Nested(symbols)
+}
+
 pub fn workspace_symbol(
     encoding: Encoding,
     analysis: &Analysis,
@@ -493,7 +518,7 @@ pub fn semantic_tokens(
     encoding: Encoding,
     file: &SourceFile,
     tokens: Vec<ide::SemanticToken>,
-) -> SemanticTokens {
+) -> SemanticTokensResult {
     let mut data = Vec::with_capacity(tokens.len());
     let (mut line, mut column) = (0u32, 0u32);
     for token in tokens {
@@ -522,10 +547,10 @@ pub fn semantic_tokens(
         line = start.line;
         column = start.character;
     }
-    SemanticTokens {
+    SemanticTokensResult::Tokens(SemanticTokens {
         result_id: None,
         data,
-    }
+    })
 }
 
 /// The whole file replaced by `formatted`, as one edit.

@@ -38,14 +38,8 @@ pub async fn completion(
     guarded("completion", || {
         let source = a.project.file(file);
         let offset = from_proto::offset(caps.encoding, source, p.position)?;
-        let items = ide::completions(&a, file, offset)
-            .into_iter()
-            .map(|c| {
-                let resolve = to_proto::resolve_data(&p.text_document.uri, p.position, &c.label);
-                to_proto::completion_item(&caps, source, offset, c, Some(resolve))
-            })
-            .collect();
-        Some(CompletionResponse::Array(items))
+        let items = ide::completions(&a, file, offset);
+        Some(to_proto::completion_list(&caps, source, offset, &p, items))
     })
 }
 

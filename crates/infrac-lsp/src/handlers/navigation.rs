@@ -99,7 +99,7 @@ pub async fn workspace_symbol(
                 .collect::<Vec<_>>()
         })?);
     }
-    Ok(Some(WorkspaceSymbolResponse::Nested(out)))
+    Ok(Some(to_proto::workspace_symbols(out)))
 }
 
 pub async fn prepare_rename(

@@ -83,11 +83,11 @@ pub async fn semantic_tokens_full(
     let encoding = inner.caps().encoding;
     guarded("semantic tokens", || {
         let tokens = ide::semantic_tokens(&a, file);
-        Some(SemanticTokensResult::Tokens(to_proto::semantic_tokens(
+        Some(to_proto::semantic_tokens(
             encoding,
             a.project.file(file),
             tokens,
-        )))
+        ))
     })
 }
 
