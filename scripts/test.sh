@@ -6,6 +6,7 @@
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh rust       only the Rust workspace (cargo test + examples)
+#   scripts/test.sh readme     only the README's install and quick start, in a clean clone
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -76,14 +77,21 @@ examples() {
   [ "$bad" -eq 0 ]
 }
 
-run_part "rust" rust_tests
-run_part "examples" examples
+if [ "$only" = "all" ] || [ "$only" = "rust" ]; then
+  run_part "rust" rust_tests
+  run_part "examples" examples
+fi
 if [ "$only" = "all" ]; then
   run_part "grammar" bash grammar/test.sh
   # With INFRAC_BIN the Neovim tests also drive the real `infrac lsp` end to end.
   run_part "editors" env INFRAC_BIN="$root/target/debug/infrac" bash editors/test.sh
   # pytest-lsp: every recorded client profile, every position of the examples and fixtures.
   run_part "lsp-clients" env INFRAC_BIN="$root/target/debug/infrac" bash editors/lsp-clients/run.sh
+fi
+# Last: the clean clone's builds share target/ and replace target/debug/infrac with the
+# committed tree's (the same tree in CI).
+if [ "$only" = "all" ] || [ "$only" = "readme" ]; then
+  run_part "readme" scripts/readme-quickstart.sh
 fi
 
 echo

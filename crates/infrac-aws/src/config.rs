@@ -35,7 +35,8 @@ pub fn custom_endpoint(config: &SdkConfig) -> bool {
         || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some_and(|v| !v.is_empty())
 }
 
-/// Test hooks, read once from the environment. They exist only for infrac's own tests:
+/// Test hooks, read once from the environment, and only in a build with the `test-hooks`
+/// feature (which only the `infrac` crate's tests turn on). They exist for infrac's own tests:
 /// - `INFRAC_TEST_KILL_AFTER_CALLS=N`: the process sends itself SIGKILL just before its
 ///   N+1-th AWS call is sent, to test crash safety at every point of a deploy;
 /// - `INFRAC_TEST_CALL_LOG=FILE`: every AWS call is appended to FILE as `service operation`.
@@ -48,6 +49,9 @@ pub struct CallHook {
 
 impl CallHook {
     pub fn from_env() -> Arc<CallHook> {
+        if !cfg!(feature = "test-hooks") {
+            return Arc::new(CallHook::default());
+        }
         Arc::new(CallHook {
             kill_after: std::env::var("INFRAC_TEST_KILL_AFTER_CALLS")
                 .ok()
@@ -96,7 +100,9 @@ impl Intercept for HookInterceptor {
                 .append(true)
                 .open(path)
             {
-                let _ = writeln!(file, "{service} {operation}");
+                // One write per line: with O_APPEND the kernel keeps a single write whole, so
+                // lines from parallel calls never interleave (several writes per line did).
+                let _ = file.write_all(format!("{service} {operation}\n").as_bytes());
             }
         }
         Ok(())

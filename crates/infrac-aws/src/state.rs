@@ -21,7 +21,7 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_runtime_api::client::result::SdkError;
 use infrac_plan::State;
-use infrac_state::{check_save, LockInfo, StateBackend, StateError};
+use infrac_state::{check_save, LockInfo, Release, StateBackend, StateError};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Mutex, PoisonError};
@@ -253,6 +253,10 @@ impl StateBackend for S3Backend {
         self.url(&self.state_key(stack))
     }
 
+    fn lock_location(&self, stack: &str) -> String {
+        self.url(&self.lock_key(stack))
+    }
+
     fn load(&self, stack: &str) -> Result<Option<State>, StateError> {
         let read = self.read_state(stack)?;
         let mut seen = self.seen();
@@ -337,13 +341,47 @@ impl StateBackend for S3Backend {
             Put::Written(_) => Ok(()),
             Put::PreconditionFailed => Err(StateError::Locked {
                 location: self.url(&key),
-                holder: self.read_lock(stack)?.holder(),
+                holder: self.read_lock(stack)?.holder().map(Box::new),
             }),
         }
     }
 
     fn lock_holder(&self, stack: &str) -> Result<Option<LockInfo>, StateError> {
         Ok(self.read_lock(stack)?.holder())
+    }
+
+    fn release(&self, stack: &str, holder: &LockInfo) -> Result<Release, StateError> {
+        let key = self.lock_key(stack);
+        let Some((body, etag)) = self.get(&key)? else {
+            return Ok(Release::NotOurs(None));
+        };
+        let current: Option<LockInfo> = serde_json::from_slice(&body).ok();
+        let ours = current
+            .as_ref()
+            .is_some_and(|c| c.token == holder.token && !holder.token.is_empty());
+        if !ours {
+            return Ok(Release::NotOurs(current));
+        }
+        // Only the object read above: a lock broken and taken again since is not removed.
+        let request = self
+            .client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .set_if_match((!etag.is_empty()).then_some(etag));
+        let result = self.block(&key, async move {
+            match request.send().await {
+                Ok(_) => Ok(true),
+                Err(err) if matches!(status(&err), Some(409 | 412)) => Ok(false),
+                Err(err) if status(&err) == Some(404) && !no_bucket(&err) => Ok(true),
+                Err(err) => Err(explain("s3:DeleteObject", err)),
+            }
+        })?;
+        if result.map_err(|message| self.remote(&key, message))? {
+            Ok(Release::Released)
+        } else {
+            Ok(Release::NotOurs(self.read_lock(stack)?.holder()))
+        }
     }
 
     fn unlock(&self, stack: &str) -> Result<Option<LockInfo>, StateError> {

@@ -2,11 +2,10 @@
 //! of generated projects of 100, 1,000 and 10,000 resources, and of a 120,000-line project, with
 //! throughput in bytes per second.
 
-use infrac_check::check_project;
-use infrac_check::project::{build_project, FileSystem};
+use infrac_check::project::build_project;
 use infrac_check::synthetic;
-use std::io;
-use std::path::{Path, PathBuf};
+use infrac_check::{check_project, MemoryFileSystem};
+use std::path::PathBuf;
 
 // The same allocator as the `infrac` binary, so the figures are what users get.
 #[global_allocator]
@@ -16,25 +15,11 @@ fn main() {
     divan::main();
 }
 
-/// The paths the generated programs name (`./app`, its Dockerfile) exist; nothing else is read.
-struct AppFolderExists;
-
-impl FileSystem for AppFolderExists {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            path.display().to_string(),
-        ))
-    }
-    fn list_dir(&self, _: &Path) -> io::Result<Vec<PathBuf>> {
-        Ok(Vec::new())
-    }
-    fn is_file(&self, path: &Path) -> bool {
-        path.ends_with("Dockerfile")
-    }
-    fn is_dir(&self, path: &Path) -> bool {
-        path.ends_with("app")
-    }
+/// The folder the generated programs name (`./app`, with its Dockerfile); nothing else exists.
+fn app_folder() -> MemoryFileSystem {
+    MemoryFileSystem::new()
+        .with_file("./app/Dockerfile", "FROM scratch\n")
+        .with_file("./app/index.js", "exports.handler = async () => {};\n")
 }
 
 fn inputs(files: &[(String, String)]) -> Vec<(PathBuf, Vec<u8>)> {
@@ -46,7 +31,7 @@ fn inputs(files: &[(String, String)]) -> Vec<(PathBuf, Vec<u8>)> {
 
 fn full_check(files: Vec<(PathBuf, Vec<u8>)>) -> usize {
     let project = build_project(PathBuf::from("."), files, None);
-    let checked = check_project(&project, &AppFolderExists);
+    let checked = check_project(&project, &app_folder());
     assert!(!checked.has_errors(), "{:?}", checked.diagnostics.first());
     checked.model.resources.len()
 }

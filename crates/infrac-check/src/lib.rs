@@ -1,5 +1,5 @@
 //! Checking `.infra` programs: the schema of each resource kind, project loading (through the
-//! [`project::FileSystem`] trait), name resolution, types and every rule of the language, and
+//! [`io::FileSystem`] trait), name resolution, types and every rule of the language, and
 //! the two renderers of diagnostics.
 //!
 //! Architecture invariant: this crate is pure. It reads files only through `FileSystem`, knows
@@ -9,14 +9,20 @@
 pub mod annotate;
 pub mod check;
 pub mod cron;
+pub mod date;
+pub mod explain;
+pub mod io;
 pub mod model;
 pub mod pattern;
 pub mod project;
+pub mod reference;
 pub mod render;
 pub mod schema;
 pub mod suggest;
 pub mod synthetic;
 
-pub use check::{check_project, Checked};
+pub use check::{check_project, check_project_at, Checked};
+pub use date::Date;
+pub use io::{FileSystem, MemoryFileSystem};
 pub use model::Model;
-pub use project::{load_project, DiskFileSystem, FileSystem, Project};
+pub use project::{load_project, DiskFileSystem, Project};

@@ -9,20 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The file access the compiler needs, and nothing more.
-pub trait FileSystem {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
-    /// The files directly in `dir` (not below it).
-    fn list_dir(&self, dir: &Path) -> io::Result<Vec<PathBuf>>;
-    fn is_file(&self, path: &Path) -> bool;
-    fn is_dir(&self, path: &Path) -> bool;
-    /// The content hash of a `code` or `build` path, when this file system keeps one (the
-    /// language server hashes away from its requests and answers from a cache); `None` has
-    /// the caller hash by reading.
-    fn cached_content_hash(&self, _path: &Path) -> Option<io::Result<String>> {
-        None
-    }
-}
+pub use crate::io::FileSystem;
 
 /// The real disk.
 #[derive(Clone, Copy, Debug, Default)]

@@ -97,7 +97,7 @@ fn clamp(range: std::ops::Range<usize>, text: &str) -> std::ops::Range<usize> {
     start..end
 }
 
-/// One JSON object per line, as `docs/language.md` specifies: 1-based lines and columns
+/// One JSON object per line, as `docs/reference.md` specifies: 1-based lines and columns
 /// counting Unicode scalar values; the end is exclusive.
 pub fn render_json(diagnostics: &[Diagnostic], project: &Project) -> String {
     let mut out = String::new();

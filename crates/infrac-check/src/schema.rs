@@ -2,6 +2,7 @@
 //! declaration exposes, its events and their fields. The checker, completion, hover and lowering
 //! all read these tables; adding a kind or an attribute is one edit here.
 
+use crate::date::Date;
 use infrac_syntax::ast::ResourceKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,44 +190,110 @@ pub fn schema(kind: ResourceKind) -> &'static KindSchema {
     }
 }
 
-/// Lambda runtimes: `(name, deprecated)`. A deprecated runtime still deploys for a while, so it
-/// is a warning (W0002), not an error.
-pub const RUNTIMES: &[(&str, bool)] = &[
-    ("nodejs22.x", false),
-    ("nodejs20.x", false),
-    ("python3.13", false),
-    ("python3.12", false),
-    ("python3.11", false),
-    ("python3.10", false),
-    ("java21", false),
-    ("java17", false),
-    ("java11", false),
-    ("java8.al2", false),
-    ("dotnet8", false),
-    ("ruby3.4", false),
-    ("ruby3.3", false),
-    ("provided.al2023", false),
-    ("provided.al2", false),
-    ("nodejs18.x", true),
-    ("nodejs16.x", true),
-    ("nodejs14.x", true),
-    ("python3.9", true),
-    ("python3.8", true),
-    ("python3.7", true),
-    ("java8", true),
-    ("dotnet6", true),
-    ("dotnet7", true),
-    ("ruby3.2", true),
-    ("ruby2.7", true),
-    ("go1.x", true),
-    ("provided", true),
+/// One of Lambda's managed runtimes and the three dates of its retirement, as AWS's Lambda
+/// runtimes page publishes them (projected for the runtimes not yet deprecated; AWS may move
+/// them). The table keeps retired runtimes too, so that a program naming one hears why it
+/// cannot be used rather than "not a runtime".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Runtime {
+    /// The identifier a program writes: `"nodejs24.x"`.
+    pub name: &'static str,
+    /// The name AWS gives it: `Node.js 24`.
+    pub label: &'static str,
+    /// Runtimes of one family replace each other (`go1.x` is followed by `provided.al2023`).
+    pub family: &'static str,
+    /// From this day AWS no longer patches it: W0002.
+    pub deprecated: Date,
+    /// From this day AWS refuses to create a function with it: E0204.
+    pub block_create: Date,
+    /// From this day AWS also refuses to update a function that uses it.
+    pub block_update: Date,
+}
+
+/// Where a runtime stands on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RuntimeStatus {
+    Supported,
+    /// Deprecated: still accepted, no longer patched.
+    Deprecated,
+    /// AWS no longer creates functions with it (updates still work).
+    CreateBlocked,
+    /// AWS neither creates nor updates functions with it.
+    UpdateBlocked,
+}
+
+impl Runtime {
+    pub fn status(&self, today: Date) -> RuntimeStatus {
+        if today >= self.block_update {
+            RuntimeStatus::UpdateBlocked
+        } else if today >= self.block_create {
+            RuntimeStatus::CreateBlocked
+        } else if today >= self.deprecated {
+            RuntimeStatus::Deprecated
+        } else {
+            RuntimeStatus::Supported
+        }
+    }
+
+    /// The newest runtime of its family that is supported on `today`.
+    pub fn successor(&self, today: Date) -> Option<&'static Runtime> {
+        RUNTIMES
+            .iter()
+            .find(|r| r.family == self.family && r.status(today) == RuntimeStatus::Supported)
+    }
+}
+
+/// Lambda's runtimes, newest first within each family. Source: the "Supported runtimes" and
+/// "Deprecated runtimes" tables of AWS's Lambda runtimes page
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html>), checked against
+/// cfn-lint's runtime lifecycle data (its rules E2531 and W2531). `docs/reference.md` prints
+/// this table; update both together (a test fails when the reference is stale).
+#[rustfmt::skip]
+pub const RUNTIMES: &[Runtime] = &[
+    Runtime { name: "nodejs24.x", label: "Node.js 24", family: "nodejs", deprecated: Date::ymd(2028, 4, 30), block_create: Date::ymd(2028, 6, 1), block_update: Date::ymd(2028, 7, 1) },
+    Runtime { name: "nodejs22.x", label: "Node.js 22", family: "nodejs", deprecated: Date::ymd(2027, 4, 30), block_create: Date::ymd(2027, 6, 1), block_update: Date::ymd(2027, 7, 1) },
+    Runtime { name: "nodejs20.x", label: "Node.js 20", family: "nodejs", deprecated: Date::ymd(2026, 4, 30), block_create: Date::ymd(2026, 8, 31), block_update: Date::ymd(2026, 9, 30) },
+    Runtime { name: "nodejs18.x", label: "Node.js 18", family: "nodejs", deprecated: Date::ymd(2025, 9, 1), block_create: Date::ymd(2026, 2, 3), block_update: Date::ymd(2026, 3, 9) },
+    Runtime { name: "nodejs16.x", label: "Node.js 16", family: "nodejs", deprecated: Date::ymd(2024, 6, 12), block_create: Date::ymd(2025, 10, 1), block_update: Date::ymd(2025, 11, 1) },
+    Runtime { name: "nodejs14.x", label: "Node.js 14", family: "nodejs", deprecated: Date::ymd(2023, 12, 4), block_create: Date::ymd(2024, 7, 9), block_update: Date::ymd(2025, 11, 1) },
+    Runtime { name: "python3.14", label: "Python 3.14", family: "python", deprecated: Date::ymd(2029, 6, 30), block_create: Date::ymd(2029, 7, 31), block_update: Date::ymd(2029, 8, 31) },
+    Runtime { name: "python3.13", label: "Python 3.13", family: "python", deprecated: Date::ymd(2029, 6, 30), block_create: Date::ymd(2029, 7, 31), block_update: Date::ymd(2029, 8, 31) },
+    Runtime { name: "python3.12", label: "Python 3.12", family: "python", deprecated: Date::ymd(2028, 10, 31), block_create: Date::ymd(2028, 11, 30), block_update: Date::ymd(2029, 1, 10) },
+    Runtime { name: "python3.11", label: "Python 3.11", family: "python", deprecated: Date::ymd(2027, 6, 30), block_create: Date::ymd(2027, 7, 31), block_update: Date::ymd(2027, 8, 31) },
+    Runtime { name: "python3.10", label: "Python 3.10", family: "python", deprecated: Date::ymd(2026, 6, 30), block_create: Date::ymd(2026, 7, 31), block_update: Date::ymd(2026, 8, 31) },
+    Runtime { name: "python3.9", label: "Python 3.9", family: "python", deprecated: Date::ymd(2025, 12, 15), block_create: Date::ymd(2026, 8, 31), block_update: Date::ymd(2026, 9, 30) },
+    Runtime { name: "python3.8", label: "Python 3.8", family: "python", deprecated: Date::ymd(2024, 10, 14), block_create: Date::ymd(2025, 10, 1), block_update: Date::ymd(2025, 11, 1) },
+    Runtime { name: "python3.7", label: "Python 3.7", family: "python", deprecated: Date::ymd(2023, 12, 4), block_create: Date::ymd(2024, 1, 9), block_update: Date::ymd(2025, 11, 1) },
+    Runtime { name: "java25", label: "Java 25", family: "java", deprecated: Date::ymd(2029, 6, 30), block_create: Date::ymd(2029, 7, 31), block_update: Date::ymd(2029, 8, 31) },
+    Runtime { name: "java21", label: "Java 21", family: "java", deprecated: Date::ymd(2029, 6, 30), block_create: Date::ymd(2029, 7, 31), block_update: Date::ymd(2029, 8, 31) },
+    Runtime { name: "java17", label: "Java 17", family: "java", deprecated: Date::ymd(2027, 6, 30), block_create: Date::ymd(2027, 7, 31), block_update: Date::ymd(2027, 8, 31) },
+    Runtime { name: "java11", label: "Java 11", family: "java", deprecated: Date::ymd(2027, 6, 30), block_create: Date::ymd(2027, 7, 31), block_update: Date::ymd(2027, 8, 31) },
+    Runtime { name: "java8.al2", label: "Java 8 (Amazon Linux 2)", family: "java", deprecated: Date::ymd(2027, 6, 30), block_create: Date::ymd(2027, 7, 31), block_update: Date::ymd(2027, 8, 31) },
+    Runtime { name: "java8", label: "Java 8 (Amazon Linux 1)", family: "java", deprecated: Date::ymd(2024, 1, 8), block_create: Date::ymd(2024, 2, 8), block_update: Date::ymd(2025, 11, 1) },
+    Runtime { name: "dotnet10", label: ".NET 10", family: "dotnet", deprecated: Date::ymd(2028, 11, 14), block_create: Date::ymd(2028, 12, 14), block_update: Date::ymd(2029, 1, 15) },
+    Runtime { name: "dotnet8", label: ".NET 8", family: "dotnet", deprecated: Date::ymd(2026, 11, 10), block_create: Date::ymd(2026, 12, 10), block_update: Date::ymd(2027, 1, 11) },
+    Runtime { name: "dotnet7", label: ".NET 7", family: "dotnet", deprecated: Date::ymd(2024, 5, 14), block_create: Date::ymd(2024, 5, 14), block_update: Date::ymd(2024, 5, 14) },
+    Runtime { name: "dotnet6", label: ".NET 6", family: "dotnet", deprecated: Date::ymd(2024, 11, 12), block_create: Date::ymd(2025, 10, 1), block_update: Date::ymd(2025, 11, 1) },
+    Runtime { name: "ruby3.4", label: "Ruby 3.4", family: "ruby", deprecated: Date::ymd(2028, 3, 31), block_create: Date::ymd(2028, 4, 30), block_update: Date::ymd(2028, 5, 31) },
+    Runtime { name: "ruby3.3", label: "Ruby 3.3", family: "ruby", deprecated: Date::ymd(2027, 3, 31), block_create: Date::ymd(2027, 4, 30), block_update: Date::ymd(2027, 5, 31) },
+    Runtime { name: "ruby3.2", label: "Ruby 3.2", family: "ruby", deprecated: Date::ymd(2026, 3, 31), block_create: Date::ymd(2026, 8, 31), block_update: Date::ymd(2026, 9, 30) },
+    Runtime { name: "ruby2.7", label: "Ruby 2.7", family: "ruby", deprecated: Date::ymd(2023, 12, 7), block_create: Date::ymd(2024, 1, 9), block_update: Date::ymd(2025, 11, 1) },
+    Runtime { name: "provided.al2023", label: "OS-only (Amazon Linux 2023)", family: "provided", deprecated: Date::ymd(2029, 6, 30), block_create: Date::ymd(2029, 7, 31), block_update: Date::ymd(2029, 8, 31) },
+    Runtime { name: "provided.al2", label: "OS-only (Amazon Linux 2)", family: "provided", deprecated: Date::ymd(2026, 6, 30), block_create: Date::ymd(2026, 7, 31), block_update: Date::ymd(2026, 8, 31) },
+    Runtime { name: "provided", label: "OS-only (Amazon Linux 1)", family: "provided", deprecated: Date::ymd(2024, 1, 8), block_create: Date::ymd(2024, 2, 8), block_update: Date::ymd(2025, 11, 1) },
+    Runtime { name: "go1.x", label: "Go 1.x", family: "provided", deprecated: Date::ymd(2024, 1, 8), block_create: Date::ymd(2024, 2, 8), block_update: Date::ymd(2025, 11, 1) },
 ];
 
-pub fn runtime_status(name: &str) -> Option<bool> {
+pub fn runtime(name: &str) -> Option<&'static Runtime> {
+    RUNTIMES.iter().find(|r| r.name == name)
+}
+
+/// The runtimes a new function may use on `today` (supported, not deprecated), newest first
+/// within each family: what completion offers and what "did you mean" picks from.
+pub fn current_runtimes(today: Date) -> impl Iterator<Item = &'static Runtime> + Clone {
     RUNTIMES
         .iter()
-        .find(|(r, _)| *r == name)
-        .map(|&(_, deprecated)| deprecated)
+        .filter(move |r| r.status(today) == RuntimeStatus::Supported)
 }
 
 pub const FARGATE_CPU: &[i64] = &[256, 512, 1024, 2048, 4096, 8192, 16384];
@@ -325,8 +392,8 @@ static FUNCTION: KindSchema = KindSchema {
             default: None,
             requirement: Requirement::Required,
             rule: Rule::Runtime,
-            doc: "The Lambda runtime, such as `\"nodejs20.x\"` or `\"python3.12\"`.",
-            example: "\"nodejs20.x\"",
+            doc: "The Lambda runtime, such as `\"nodejs24.x\"` or `\"python3.14\"`. A deprecated runtime is a warning (W0002); one AWS no longer creates functions with is an error (E0204).",
+            example: "\"nodejs24.x\"",
         },
         AttrSchema {
             name: "handler",

@@ -15,7 +15,7 @@ bucket media_{i} {{
 }}
 
 function thumb_{i} {{
-  runtime = "nodejs20.x"
+  runtime = "nodejs24.x"
   handler = "index.handler"
   code = "./app"
   memory = 512MB

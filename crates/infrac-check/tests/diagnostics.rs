@@ -5,10 +5,14 @@
 
 use infrac_check::annotate::{annotate, strip_annotations};
 use infrac_check::project::build_project;
-use infrac_check::{check_project, DiskFileSystem};
+use infrac_check::{check_project_at, Date, DiskFileSystem};
 use infrac_syntax::Code;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+
+/// The day fixtures are checked on: Lambda's runtime deprecations depend on the date, and the
+/// fixtures must not change with the calendar.
+const FIXTURE_DAY: Date = Date::ymd(2026, 11, 29);
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -55,7 +59,7 @@ fn run_fixture(name: &Path, files: &[PathBuf], update: bool) -> (BTreeSet<Code>,
         })
         .collect();
     let project = build_project(root, sources, None);
-    let checked = check_project(&project, &DiskFileSystem);
+    let checked = check_project_at(&project, &DiskFileSystem, FIXTURE_DAY);
     let mut failures = Vec::new();
     for (file, path) in project.files.iter().zip(files) {
         let expected = std::fs::read_to_string(path).expect("fixture text");

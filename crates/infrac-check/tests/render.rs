@@ -54,7 +54,7 @@ fn trigger_loop_names_the_writes() {
 fn syntax_error_then_checks_continue() {
     let (human, json) = both(&[(
         "main.infra",
-        "bucket media {\n  versioning =\n}\n\nfunction f {\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code = \"./missing\"\n  memroy = 512MB\n}\nmedia.on_put() -> function f\n",
+        "bucket media {\n  versioning =\n}\n\nfunction f {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./missing\"\n  memroy = 512MB\n}\nmedia.on_put() -> function f\n",
     )]);
     insta::assert_snapshot!(human);
     insta::assert_snapshot!(json);

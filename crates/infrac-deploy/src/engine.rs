@@ -15,6 +15,7 @@ use infrac_state::{StateBackend, StateError};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
@@ -92,6 +93,9 @@ pub struct Options {
     /// At most this many steps in flight (at least 1).
     pub parallelism: usize,
     pub progress: Progress,
+    /// Set (by a signal handler) to stop a run gracefully: no new step starts, the calls in
+    /// flight finish and are recorded, and the state is saved.
+    pub stop: Arc<AtomicBool>,
 }
 
 impl fmt::Debug for Options {
@@ -107,6 +111,7 @@ impl Default for Options {
         Options {
             parallelism: DEFAULT_PARALLELISM,
             progress: no_progress(),
+            stop: Arc::new(AtomicBool::new(false)),
         }
     }
 }
@@ -184,6 +189,8 @@ pub struct ApplyReport {
     pub state: State,
     /// Set when saving the state failed: the run stopped there.
     pub state_error: Option<String>,
+    /// Set when the run was asked to stop ([`Options::stop`]) before it was done.
+    pub interrupted: bool,
 }
 
 impl ApplyReport {
@@ -423,6 +430,7 @@ impl<'b, P: Provider> Engine<'b, P> {
                 left: Vec::new(),
                 state,
                 state_error: None,
+                interrupted: false,
             });
         }
         let lookups = self
@@ -448,6 +456,7 @@ impl<'b, P: Provider> Engine<'b, P> {
             left: Vec::new(),
             state: State::empty("", "", ""),
             state_error: None,
+            interrupted: false,
         };
         for step in steps {
             self.emit(&Event::Waiting {
@@ -464,6 +473,10 @@ impl<'b, P: Provider> Engine<'b, P> {
         loop {
             // Start what is ready, up to the parallelism.
             let mut dirty = false;
+            if !stopping && self.options.stop.load(Ordering::SeqCst) {
+                stopping = true;
+                report.interrupted = true;
+            }
             while !stopping && running.len() + to_spawn.len() < self.options.parallelism {
                 let ready = (0..steps.len()).find(|&i| {
                     phase[i] == StepPhase::Waiting
@@ -590,6 +603,8 @@ impl<'b, P: Provider> Engine<'b, P> {
                 report.left.push((step.id.clone(), step.action));
             }
         }
+        // A stop that came when nothing was left to start stopped nothing.
+        report.interrupted &= !report.left.is_empty();
         report.state = state;
         Ok(report)
     }

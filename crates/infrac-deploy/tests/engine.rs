@@ -224,6 +224,53 @@ async fn a_failure_stops_new_work_and_a_rerun_converges() {
 }
 
 #[tokio::test]
+async fn a_stop_request_finishes_the_calls_in_flight_saves_and_starts_nothing_new() {
+    let names: Vec<String> = (0..12).map(|i| format!("f{i}")).collect();
+    let functions: Vec<(&str, u64)> = names.iter().map(|n| (n.as_str(), 128)).collect();
+    let g = graph(&functions);
+    let cloud = Arc::new(FakeCloud::with_latency(Duration::from_millis(20)));
+    let backend = MemoryBackend::new();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // The first finished step asks to stop, as a Ctrl-C in the middle of a run would.
+    let asked = Arc::clone(&stop);
+    let e = Engine::new(
+        Arc::clone(&cloud),
+        &backend,
+        "dev",
+        Options {
+            parallelism: 4,
+            progress: Arc::new(move |e: &Event| {
+                if matches!(e, Event::Done { .. }) {
+                    asked.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            }),
+            stop: Arc::clone(&stop),
+        },
+    );
+    let loaded = e.load("p").expect("loads");
+    let plan = diff(&g, &loaded.state);
+    let report = e.apply(loaded, &plan).await.expect("applies");
+    assert!(report.interrupted && !report.succeeded(), "{report:?}");
+    assert!(report.failed.is_empty(), "{report:?}");
+    // What was in flight finished and is recorded as done, nothing is pending, and the rest
+    // never started.
+    assert!(
+        !report.done.is_empty() && report.done.len() <= 4,
+        "{:?}",
+        report.done
+    );
+    assert_eq!(report.done.len() + report.left.len(), plan.steps.len());
+    let state = stored(&backend);
+    assert!(state.resources.iter().all(|r| r.status == Status::Applied));
+    assert_eq!(state.resources.len(), report.done.len());
+    assert_eq!(cloud.len(), report.done.len());
+    // The next run carries on from there.
+    let report = deploy(&cloud, &backend, &g).await;
+    assert!(report.succeeded() && !report.interrupted, "{report:?}");
+    assert_eq!(cloud.len(), plan.steps.len());
+}
+
+#[tokio::test]
 async fn a_crash_after_create_is_adopted_not_duplicated() {
     let cloud = Arc::new(FakeCloud::new());
     let backend = MemoryBackend::new();
@@ -292,6 +339,7 @@ async fn refresh_recreates_what_is_gone_and_updates_what_drifted() {
         Options {
             parallelism: 4,
             progress: Arc::new(move |e: &Event| sink.lock().expect("lock").push(e.clone())),
+            ..Options::default()
         },
     );
     let mut loaded = e.load("p").expect("loads");

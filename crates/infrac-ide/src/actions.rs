@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn quick_fixes_for_a_misspelt_attribute_and_a_missing_unit() {
-        let (a, file, _) = analysis("function f {\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n  memroy = 512\n  timeout = 30\n}\n", &[]);
+        let (a, file, _) = analysis("function f {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n  memroy = 512\n  timeout = 30\n}\n", &[]);
         let text = &a.project.file(file).text;
         let all = code_actions(&a, file, Span::new(0, text.len()));
         let titles: Vec<&str> = all.iter().map(|c| c.title.as_str()).collect();
@@ -217,7 +217,7 @@ mod tests {
     #[test]
     fn missing_required_attribute_is_added_in_the_block() {
         let (a, file, _) = analysis(
-            "function f {\n  runtime = \"nodejs20.x\"\n  code = \"./src\"\n}\n",
+            "function f {\n  runtime = \"nodejs24.x\"\n  code = \"./src\"\n}\n",
             &[],
         );
         let text = a.project.file(file).text.clone();
@@ -229,7 +229,7 @@ mod tests {
         let edit = &add.edits[0];
         let mut fixed = text.clone();
         fixed.replace_range(edit.span.range(), &edit.replacement);
-        assert_eq!(fixed, "function f {\n  runtime = \"nodejs20.x\"\n  code = \"./src\"\n  handler = \"index.handler\"\n}\n");
+        assert_eq!(fixed, "function f {\n  runtime = \"nodejs24.x\"\n  code = \"./src\"\n  handler = \"index.handler\"\n}\n");
     }
 
     #[test]
@@ -244,7 +244,7 @@ mod tests {
 
     #[test]
     fn hints_show_defaults_and_schedules() {
-        let (a, file, _) = analysis("function f {\n  runtime = \"nodejs20.x\"\n  memory = 1GB\n}\nschedule s { cron = \"0 3 * * *\" }\nschedule r { every = 1h }\n", &[]);
+        let (a, file, _) = analysis("function f {\n  runtime = \"nodejs24.x\"\n  memory = 1GB\n}\nschedule s { cron = \"0 3 * * *\" }\nschedule r { every = 1h }\n", &[]);
         let text = &a.project.file(file).text;
         let hints: Vec<String> = inlay_hints(&a, file)
             .iter()

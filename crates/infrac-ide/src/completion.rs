@@ -7,7 +7,8 @@ use crate::hover::attr_hover;
 use crate::{clamp_offset, item_at, word_at, Analysis};
 use infrac_check::model::{format_size, SymbolKind};
 use infrac_check::schema::{
-    fargate_memory, schema, AttrSchema, EventSchema, KindSchema, Rule, Type, FARGATE_CPU, RUNTIMES,
+    current_runtimes, fargate_memory, schema, AttrSchema, EventSchema, KindSchema, Rule, Type,
+    FARGATE_CPU,
 };
 use infrac_syntax::ast::{Block, ExprKind, Item, Member, ResourceKind, SourceFile};
 use infrac_syntax::lexer::lex;
@@ -368,7 +369,7 @@ fn in_place(
 fn top_level(ctx: &mut Ctx<'_>) {
     let snippets: [(&str, &str, &str); 6] = [
         ("bucket", "an S3 bucket", "bucket ${1:name} {\n  $0\n}"),
-        ("function", "a Lambda function", "function ${1:name} {\n  runtime = \"${2:nodejs20.x}\"\n  handler = \"${3:index.handler}\"\n  code = \"${4:./src}\"\n}"),
+        ("function", "a Lambda function", "function ${1:name} {\n  runtime = \"${2:nodejs24.x}\"\n  handler = \"${3:index.handler}\"\n  code = \"${4:./src}\"\n}"),
         ("task", "a Fargate task", "task ${1:name} {\n  image = \"${2:public.ecr.aws/docker/library/alpine:3.20}\"\n  cpu = ${3:256}\n  memory = ${4:512MB}\n}"),
         ("schedule", "an EventBridge schedule", "schedule ${1:name} {\n  cron = \"${2:0 3 * * *}\"\n}"),
         ("let", "a named value", "let ${1:name} = ${0}"),
@@ -626,8 +627,7 @@ fn values_for(ctx: &mut Ctx<'_>, kind_schema: &KindSchema, attr: &AttrSchema, bl
     let quoted = |v: &str| format!("\"{v}\"");
     match (attr.rule, attr.ty) {
         (Rule::Runtime, _) => {
-            for (runtime, deprecated) in RUNTIMES.iter().filter(|(_, d)| !d) {
-                let _ = deprecated;
+            for runtime in current_runtimes(infrac_check::Date::today()).map(|r| r.name) {
                 ctx.push(
                     quoted(runtime),
                     CompletionKind::Value,
@@ -835,7 +835,7 @@ mod tests {
             .join(" ")
     }
 
-    const BASE: &str = "bucket media {}\nbucket logs {}\nschedule nightly { every = 1h }\nfunction f {\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n}\ntask t { image = \"x\" }\n";
+    const BASE: &str = "bucket media {}\nbucket logs {}\nschedule nightly { every = 1h }\nfunction f {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n}\ntask t { image = \"x\" }\n";
 
     #[test]
     fn kinds_and_trigger_sources_at_the_start_of_an_item() {
@@ -849,7 +849,7 @@ mod tests {
     #[test]
     fn attributes_not_yet_set() {
         assert_eq!(
-            labels("function f {\n  runtime = \"nodejs20.x\"\n  $0\n}\n"),
+            labels("function f {\n  runtime = \"nodejs24.x\"\n  $0\n}\n"),
             "handler code memory timeout arch env reads writes"
         );
         assert_eq!(labels("bucket b {\n  ver$0\n}\n"), "versioning");
@@ -867,8 +867,8 @@ mod tests {
         );
         assert_eq!(labels("task t {\n  arch = $0\n}\n"), "\"x86_64\" \"arm64\"");
         assert_eq!(labels("bucket b {\n  versioning = $0\n}\n"), "true false");
-        assert!(labels("function f {\n  runtime = \"no$0\"\n}\n")
-            .contains("\"nodejs22.x\" \"nodejs20.x\""));
+        // Only the runtimes a new function may use today, newest first.
+        assert!(labels("function f {\n  runtime = \"no$0\"\n}\n").starts_with("\"nodejs24.x\""));
     }
 
     #[test]
@@ -930,6 +930,6 @@ mod tests {
             .iter()
             .find(|c| c.label == "runtime")
             .expect("runtime");
-        assert_eq!(runtime.insert_text, "runtime = \"${1:nodejs20.x}\"");
+        assert_eq!(runtime.insert_text, "runtime = \"${1:nodejs24.x}\"");
     }
 }

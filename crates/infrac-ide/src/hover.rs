@@ -312,10 +312,8 @@ fn allowed_values(attr: &AttrSchema) -> Option<String> {
         Rule::DurationRange { min, max } => {
             format!("`{}` to `{}`", format_duration(min), format_duration(max))
         }
-        Rule::Runtime => infrac_check::schema::RUNTIMES
-            .iter()
-            .filter(|(_, deprecated)| !deprecated)
-            .map(|(r, _)| format!("`\"{r}\"`"))
+        Rule::Runtime => infrac_check::schema::current_runtimes(infrac_check::Date::today())
+            .map(|r| format!("`\"{}\"`", r.name))
             .collect::<Vec<_>>()
             .join(", "),
         _ => return None,

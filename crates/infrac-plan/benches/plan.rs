@@ -29,7 +29,7 @@ fn group(out: &mut String, i: usize) {
         out,
         r#"bucket media_{i} {{ versioning = true }}
 function thumb_{i} {{
-  runtime = "nodejs20.x"
+  runtime = "nodejs24.x"
   handler = "index.handler"
   code = "./app"
   memory = 512MB

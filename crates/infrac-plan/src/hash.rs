@@ -10,11 +10,14 @@ use std::path::{Component, Path, PathBuf};
 
 /// How deep folders may nest: a symbolic link that points up its own tree would otherwise
 /// never end.
-const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 64;
 
-/// The hash of a file or a folder, as 64 lower-case hex digits. A file hashes like a folder
-/// holding only that file (by its name), which is what a zip of it holds.
-pub fn content_hash(fs: &dyn FileSystem, path: &Path) -> io::Result<String> {
+/// The files of a function's `code` or a task's `build` path, as `(relative name, full path)`
+/// pairs sorted by the byte order of their `/`-separated relative names. A file is a folder
+/// holding only that file (by its name), which is what a zip of it holds. Links are followed,
+/// to folders too, down to [`MAX_DEPTH`] levels. This one walk decides both what the plan
+/// hashes and what the deploy zips, so the two can never disagree.
+pub fn code_files(fs: &dyn FileSystem, path: &Path) -> io::Result<Vec<(String, PathBuf)>> {
     let mut files: Vec<(String, PathBuf)> = Vec::new();
     if fs.is_dir(path) {
         collect(fs, path, "", 0, &mut files)?;
@@ -32,6 +35,12 @@ pub fn content_hash(fs: &dyn FileSystem, path: &Path) -> io::Result<String> {
     }
     // Byte order of the `/`-separated relative paths: the same on every platform.
     files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+/// The hash of a file or a folder (the files [`code_files`] finds), as 64 lower-case hex digits.
+pub fn content_hash(fs: &dyn FileSystem, path: &Path) -> io::Result<String> {
+    let files = code_files(fs, path)?;
     let mut hasher = Sha256::new();
     hasher.update(b"infrac-content-v1\0");
     for (relative, full) in &files {
@@ -117,46 +126,11 @@ pub fn relative_display(root: &Path, path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use infrac_check::MemoryFileSystem;
 
-    /// Files in memory, listed in the order given (to show that order does not matter).
-    struct Memory(Vec<(PathBuf, Vec<u8>)>);
-
-    impl FileSystem for Memory {
-        fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-            self.0
-                .iter()
-                .find(|(p, _)| p == path)
-                .map(|(_, c)| c.clone())
-                .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
-        }
-        fn list_dir(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
-            let mut out: Vec<PathBuf> = Vec::new();
-            for (p, _) in &self.0 {
-                if let Ok(rest) = p.strip_prefix(dir) {
-                    if let Some(first) = rest.components().next() {
-                        let child = dir.join(first);
-                        if !out.contains(&child) {
-                            out.push(child);
-                        }
-                    }
-                }
-            }
-            Ok(out)
-        }
-        fn is_file(&self, path: &Path) -> bool {
-            self.0.iter().any(|(p, _)| p == path)
-        }
-        fn is_dir(&self, path: &Path) -> bool {
-            self.0.iter().any(|(p, _)| p != path && p.starts_with(path))
-        }
-    }
-
-    fn files(list: &[(&str, &str)]) -> Memory {
-        Memory(
-            list.iter()
-                .map(|(p, c)| (PathBuf::from(p), c.as_bytes().to_vec()))
-                .collect(),
-        )
+    fn files(list: &[(&str, &str)]) -> MemoryFileSystem {
+        list.iter()
+            .fold(MemoryFileSystem::new(), |fs, (p, c)| fs.with_file(*p, *c))
     }
 
     #[test]

@@ -11,8 +11,8 @@ fn functions_that_need_each_others_arn_are_a_circle() {
         &[(
             "main.infra",
             r#"bucket b;
-function a { runtime = "nodejs20.x" handler = "i.h" code = "./a" env = { PEER = z.arn } }
-function z { runtime = "nodejs20.x" handler = "i.h" code = "./z" env = { PEER = a.arn } }
+function a { runtime = "nodejs24.x" handler = "i.h" code = "./a" env = { PEER = z.arn } }
+function z { runtime = "nodejs24.x" handler = "i.h" code = "./z" env = { PEER = a.arn } }
 b.on_put(".x") -> function a
 b.on_put(".y") -> function z
 "#,
@@ -33,25 +33,15 @@ b.on_put(".y") -> function z
 
 #[test]
 fn a_code_folder_that_vanished_is_reported_at_its_attribute() {
-    struct Vanishing;
-    impl infrac_check::FileSystem for Vanishing {
-        fn read(&self, _: &std::path::Path) -> std::io::Result<Vec<u8>> {
-            Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
-        }
-        fn list_dir(&self, dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
-            Ok(vec![dir.join("index.js")])
-        }
-        fn is_file(&self, path: &std::path::Path) -> bool {
-            path.extension().is_some()
-        }
-        fn is_dir(&self, path: &std::path::Path) -> bool {
-            path.extension().is_none()
-        }
-    }
-    let text = "function f { runtime = \"nodejs20.x\" handler = \"i.h\" code = \"./src\" }\n";
+    // The folder is there, but its one file cannot be read.
+    let vanishing = infrac_check::MemoryFileSystem::new().with_unreadable_file(
+        "/project/src/index.js",
+        std::io::ErrorKind::PermissionDenied,
+    );
+    let text = "function f { runtime = \"nodejs24.x\" handler = \"i.h\" code = \"./src\" }\n";
     let project = support::project_from_texts(&[("main.infra", text)], None);
-    let checked = check_project(&project, &Vanishing);
-    let lowered = lower_program(&project, &checked.model, &Vanishing, "dev");
+    let checked = check_project(&project, &vanishing);
+    let lowered = lower_program(&project, &checked.model, &vanishing, "dev");
     assert_eq!(lowered.problems.len(), 1, "{:?}", lowered.problems);
     let problem = &lowered.problems[0];
     assert_eq!(&text[problem.span.range()], "code = \"./src\"");

@@ -7,11 +7,11 @@
 //! - [`two_writers`]: two clients read the same state and both save; exactly one wins, the
 //!   other gets [`StateError::Conflict`], and the stored state is the winner's.
 //! - [`two_lockers`]: two clients lock the same stack; one wins, the other is told who holds
-//!   the lock.
+//!   the lock; a run whose lock was broken never releases the next holder's.
 //!
 //! Each expects a store with no state and no lock for the stacks it uses (`dev`, `prod`).
 
-use crate::{LockInfo, StateBackend, StateError, StateLock};
+use crate::{LockInfo, Release, StateBackend, StateError, StateLock};
 use infrac_plan::state::{ResourceState, State, Status};
 use infrac_plan::ResourceType;
 use serde_json::json;
@@ -40,6 +40,7 @@ pub fn holder(name: &str) -> LockInfo {
         pid: 42,
         since: "2026-11-27T07:00:00Z".into(),
         operation: "deploy".into(),
+        token: format!("token-of-{name}"),
     }
 }
 
@@ -89,7 +90,7 @@ pub fn check(backend: &dyn StateBackend) {
     match backend.lock("dev", &holder("bo")) {
         Err(StateError::Locked {
             holder: Some(h), ..
-        }) => assert_eq!(h, holder("ana")),
+        }) => assert_eq!(*h, holder("ana")),
         other => panic!("second lock: {other:?}"),
     }
     let message = backend
@@ -114,7 +115,7 @@ pub fn check(backend: &dyn StateBackend) {
     }
     assert_eq!(backend.lock_holder("dev").expect("released on drop"), None);
     let guard = StateLock::acquire(backend, "dev", &holder("cy")).expect("guard");
-    guard.release().expect("release");
+    assert_eq!(guard.release().expect("release"), Release::Released);
     assert_eq!(backend.lock_holder("dev").expect("released"), None);
 }
 
@@ -173,7 +174,7 @@ pub fn two_lockers(a: &dyn StateBackend, b: &dyn StateBackend) {
             let StateError::Locked { holder: found, .. } = &err else {
                 unreachable!()
             };
-            assert_eq!(found.as_ref(), Some(&holder("ana")));
+            assert_eq!(found.as_deref(), Some(&holder("ana")));
             assert!(
                 err.to_string().contains("locked by ana@laptop (pid 42"),
                 "{err}"
@@ -187,4 +188,38 @@ pub fn two_lockers(a: &dyn StateBackend, b: &dyn StateBackend) {
         .expect("b locks once a unlocked");
     assert_eq!(a.lock_holder("dev").expect("holder"), Some(holder("bo")));
     assert_eq!(b.unlock("dev").expect("unlock"), Some(holder("bo")));
+
+    // `ana`'s run holds the lock; someone breaks it (`infrac state unlock`) and `bo` takes it.
+    // When `ana`'s run ends, its release (or its guard's drop) leaves `bo`'s lock alone.
+    let guard = StateLock::acquire(a, "dev", &holder("ana")).expect("a locks");
+    assert_eq!(b.unlock("dev").expect("broken"), Some(holder("ana")));
+    b.lock("dev", &holder("bo")).expect("b locks");
+    assert_eq!(
+        guard.release().expect("release"),
+        Release::NotOurs(Some(holder("bo")))
+    );
+    assert_eq!(a.lock_holder("dev").expect("holder"), Some(holder("bo")));
+    {
+        let _dropped = StateLock::acquire(a, "prod", &holder("ana")).expect("a locks prod");
+        assert_eq!(b.unlock("prod").expect("broken"), Some(holder("ana")));
+        b.lock("prod", &holder("bo")).expect("b locks prod");
+    }
+    assert_eq!(a.lock_holder("prod").expect("holder"), Some(holder("bo")));
+    // A lock from before tokens (none) is never released by a run, only broken.
+    let untokened = LockInfo {
+        token: String::new(),
+        ..holder("old")
+    };
+    assert_eq!(b.unlock("dev").expect("unlock"), Some(holder("bo")));
+    b.lock("dev", &untokened).expect("lock");
+    assert_eq!(
+        b.release("dev", &untokened).expect("release"),
+        Release::NotOurs(Some(untokened.clone()))
+    );
+    assert_eq!(b.unlock("dev").expect("unlock"), Some(untokened));
+    assert_eq!(
+        b.release("dev", &holder("bo")).expect("release"),
+        Release::NotOurs(None)
+    );
+    assert_eq!(b.unlock("prod").expect("unlock"), Some(holder("bo")));
 }

@@ -32,6 +32,10 @@ pub struct LockInfo {
     pub since: String,
     /// What the holder is doing (`deploy`, `destroy`).
     pub operation: String,
+    /// A random token of this one run: only the run that took the lock releases it. Locks
+    /// written before tokens existed have none (and are only broken, never released).
+    #[serde(default)]
+    pub token: String,
 }
 
 impl LockInfo {
@@ -42,6 +46,7 @@ impl LockInfo {
             pid: std::process::id(),
             since: now_rfc3339(),
             operation: operation.to_string(),
+            token: new_lineage(),
         }
     }
 
@@ -85,7 +90,7 @@ pub enum StateError {
     /// (being written this instant, or damaged).
     Locked {
         location: String,
-        holder: Option<LockInfo>,
+        holder: Option<Box<LockInfo>>,
     },
     /// The stored state is not the one the caller read: someone else wrote in between.
     Conflict {
@@ -184,6 +189,9 @@ pub trait StateBackend {
     /// Where a stack's state is, for messages (`.infra/state/dev.json`, `s3://…/dev.json`).
     fn location(&self, stack: &str) -> String;
 
+    /// Where a stack's lock is, for messages.
+    fn lock_location(&self, stack: &str) -> String;
+
     /// The stack's state, or `None` for a stack never deployed.
     fn load(&self, stack: &str) -> Result<Option<State>, StateError>;
 
@@ -203,17 +211,33 @@ pub trait StateBackend {
     /// Who holds the lock, if anyone.
     fn lock_holder(&self, stack: &str) -> Result<Option<LockInfo>, StateError>;
 
-    /// Clears the lock, whoever holds it; returns who did.
+    /// Releases the lock `holder` took: removes it only while it still carries `holder`'s
+    /// token, so a run whose lock was broken (`infrac state unlock`) never removes the lock the
+    /// next run took.
+    fn release(&self, stack: &str, holder: &LockInfo) -> Result<Release, StateError>;
+
+    /// Breaks the lock, whoever holds it; returns who did. For `infrac state unlock`.
     fn unlock(&self, stack: &str) -> Result<Option<LockInfo>, StateError>;
 
     /// The stacks that have a state.
     fn stacks(&self) -> Result<Vec<String>, StateError>;
 }
 
+/// What releasing a lock found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Release {
+    /// It was ours, and is gone.
+    Released,
+    /// It was no longer ours (broken with `infrac state unlock`): nothing was removed. The
+    /// current holder, if any.
+    NotOurs(Option<LockInfo>),
+}
+
 /// A held lock, released when dropped (or explicitly, to see an error).
 pub struct StateLock<'b> {
     backend: &'b dyn StateBackend,
     stack: String,
+    holder: LockInfo,
     held: bool,
 }
 
@@ -236,13 +260,15 @@ impl<'b> StateLock<'b> {
         Ok(StateLock {
             backend,
             stack: stack.to_string(),
+            holder: holder.clone(),
             held: true,
         })
     }
 
-    pub fn release(mut self) -> Result<(), StateError> {
+    /// Releases the lock if it is still this run's.
+    pub fn release(mut self) -> Result<Release, StateError> {
         self.held = false;
-        self.backend.unlock(&self.stack).map(|_| ())
+        self.backend.release(&self.stack, &self.holder)
     }
 }
 
@@ -250,7 +276,7 @@ impl Drop for StateLock<'_> {
     fn drop(&mut self) {
         if self.held {
             // Nothing to report to: a lock left behind is what `infrac state unlock` is for.
-            let _ = self.backend.unlock(&self.stack);
+            let _ = self.backend.release(&self.stack, &self.holder);
         }
     }
 }
@@ -316,16 +342,18 @@ pub fn new_lineage() -> String {
 
 /// Now, as `2026-11-27T07:00:00Z`.
 pub fn now_rfc3339() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs()) as i64;
-    let (y, m, d) = infrac_check::cron::civil_from_days(secs.div_euclid(86_400));
-    let day = secs.rem_euclid(86_400);
+    rfc3339(time::OffsetDateTime::now_utc())
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        day / 3600,
-        (day % 3600) / 60,
-        day % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
     )
 }
 
@@ -369,6 +397,12 @@ mod tests {
         let now = now_rfc3339();
         assert_eq!(now.len(), 20, "{now}");
         assert!(now.ends_with('Z') && now.contains('T'), "{now}");
+        let leap_day = time::OffsetDateTime::from_unix_timestamp(1_709_164_805).expect("a time");
+        assert_eq!(rfc3339(leap_day), "2024-02-29T00:00:05Z");
+        assert_eq!(
+            rfc3339(time::OffsetDateTime::UNIX_EPOCH),
+            "1970-01-01T00:00:00Z"
+        );
     }
 
     #[test]

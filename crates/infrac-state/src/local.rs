@@ -2,7 +2,7 @@
 //! (a temporary file in the same folder, fsync, rename over the old one, fsync the folder),
 //! and `.infra/state/<stack>.lock`, created exclusively, holding who took it and when.
 
-use crate::{check_save, LockInfo, StateBackend, StateError};
+use crate::{check_save, LockInfo, Release, StateBackend, StateError};
 use infrac_plan::state::State;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -69,6 +69,10 @@ impl StateBackend for LocalBackend {
         self.state_path(stack).display().to_string()
     }
 
+    fn lock_location(&self, stack: &str) -> String {
+        self.lock_path(stack).display().to_string()
+    }
+
     fn load(&self, stack: &str) -> Result<Option<State>, StateError> {
         self.read_state(stack)
     }
@@ -98,13 +102,13 @@ impl StateBackend for LocalBackend {
     fn lock(&self, stack: &str, holder: &LockInfo) -> Result<(), StateError> {
         fs::create_dir_all(&self.dir).map_err(Self::io(&self.dir))?;
         let path = self.lock_path(stack);
-        let mut file = match OpenOptions::new().write(true).create_new(true).open(&path) {
+        let mut file = match private_file().write(true).create_new(true).open(&path) {
             Ok(file) => file,
             Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
                 let holder = self.read_lock(stack)?;
                 return Err(StateError::Locked {
                     location: path.display().to_string(),
-                    holder,
+                    holder: holder.map(Box::new),
                 });
             }
             Err(err) => return Err(Self::io(&path)(err)),
@@ -125,6 +129,23 @@ impl StateBackend for LocalBackend {
 
     fn lock_holder(&self, stack: &str) -> Result<Option<LockInfo>, StateError> {
         self.read_lock(stack)
+    }
+
+    fn release(&self, stack: &str, holder: &LockInfo) -> Result<Release, StateError> {
+        // Read, compare, remove: another process could only slip in between by breaking this
+        // run's lock and taking it within the same instant, which a local file cannot prevent.
+        match self.read_lock(stack)? {
+            Some(current) if current.token == holder.token && !holder.token.is_empty() => {
+                let path = self.lock_path(stack);
+                match fs::remove_file(&path) {
+                    Ok(()) => sync_dir(&self.dir).map_err(Self::io(&self.dir))?,
+                    Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                    Err(err) => return Err(Self::io(&path)(err)),
+                }
+                Ok(Release::Released)
+            }
+            other => Ok(Release::NotOurs(other)),
+        }
     }
 
     fn unlock(&self, stack: &str) -> Result<Option<LockInfo>, StateError> {
@@ -178,10 +199,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
+        let mut file = private_file().write(true).create_new(true).open(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
@@ -192,6 +210,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+/// Options for a new file only its owner can read and write (0600 on Unix): states and locks
+/// name accounts, resources and the people who deploy them.
+fn private_file() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
 }
 
 /// Makes a rename or a removal in `dir` durable. Only Unix can open a folder to sync it; on

@@ -1,7 +1,7 @@
 //! A backend in memory, following the same rules as the others (compare-and-swap saves, an
 //! exclusive lock): for tests of whatever drives a backend, such as the deploy engine.
 
-use crate::{check_save, LockInfo, StateBackend, StateError};
+use crate::{check_save, LockInfo, Release, StateBackend, StateError};
 use infrac_plan::state::State;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -33,6 +33,10 @@ impl StateBackend for MemoryBackend {
         format!("memory:{stack}")
     }
 
+    fn lock_location(&self, stack: &str) -> String {
+        format!("memory:{stack}.lock")
+    }
+
     fn load(&self, stack: &str) -> Result<Option<State>, StateError> {
         Ok(self.inner().states.get(stack).cloned())
     }
@@ -59,7 +63,7 @@ impl StateBackend for MemoryBackend {
         if let Some(current) = inner.locks.get(stack) {
             return Err(StateError::Locked {
                 location: self.location(stack),
-                holder: Some(current.clone()),
+                holder: Some(Box::new(current.clone())),
             });
         }
         inner.locks.insert(stack.to_string(), holder.clone());
@@ -68,6 +72,17 @@ impl StateBackend for MemoryBackend {
 
     fn lock_holder(&self, stack: &str) -> Result<Option<LockInfo>, StateError> {
         Ok(self.inner().locks.get(stack).cloned())
+    }
+
+    fn release(&self, stack: &str, holder: &LockInfo) -> Result<Release, StateError> {
+        let mut inner = self.inner();
+        match inner.locks.get(stack) {
+            Some(current) if current.token == holder.token && !holder.token.is_empty() => {
+                inner.locks.remove(stack);
+                Ok(Release::Released)
+            }
+            other => Ok(Release::NotOurs(other.cloned())),
+        }
     }
 
     fn unlock(&self, stack: &str) -> Result<Option<LockInfo>, StateError> {

@@ -42,6 +42,29 @@ fn local_backend_follows_the_contract() {
     assert!(text.ends_with("}\n"));
 }
 
+/// States and locks name the account's resources and who deploys them: only their owner reads
+/// them.
+#[cfg(unix)]
+#[test]
+fn state_and_lock_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let backend = LocalBackend::for_project(dir.path());
+    backend.save("dev", &state(1, "L"), None).expect("save");
+    backend
+        .save("dev", &state(2, "L"), Some(1))
+        .expect("save again");
+    backend.lock("dev", &holder("ana")).expect("lock");
+    for path in [backend.state_path("dev"), backend.lock_path("dev")] {
+        let mode = std::fs::metadata(&path)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{}", path.display());
+    }
+}
+
 #[test]
 fn a_damaged_state_is_an_error_that_says_where() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -20,7 +20,7 @@ impl Severity {
 
 macro_rules! codes {
     ($($code:ident => $severity:ident, $summary:literal;)*) => {
-        /// Stable diagnostic codes (see `docs/language.md`); tools and tests depend on them.
+        /// Stable diagnostic codes (see `docs/reference.md`); tools and tests depend on them.
         #[derive(Clone, Copy, PartialEq, Eq, Debug, PartialOrd, Ord, Hash)]
         pub enum Code { $($code,)* }
 

@@ -1,8 +1,9 @@
 //! `cargo bench -p infrac --bench lsp`: the language server driven over stdio as an editor
 //! drives it, on a generated project of 90,000 lines in 100 files. Reports the time from an
 //! edit to fresh diagnostics for the edited file, hover and completion latency (median, p90,
-//! p99), and the server's peak memory. `LSP_BENCH_LINES` changes the size;
-//! `LSP_BENCH_BINARY=/path/to/infrac` measures that build instead.
+//! p99), and the server's peak memory. `LSP_BENCH_LINES` changes the size, `LSP_BENCH_FILES`
+//! the number of files (1 gives one big file); `LSP_BENCH_BINARY=/path/to/infrac` measures
+//! that build instead.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -173,7 +174,11 @@ fn main() {
         "exports.handler = async () => {};\n",
     )
     .expect("code");
-    let files = infrac_check::synthetic::project_of_lines(lines, 100);
+    let file_count: usize = std::env::var("LSP_BENCH_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let files = infrac_check::synthetic::project_of_lines(lines, file_count);
     let total: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
     for (name, text) in &files {
         std::fs::write(dir.join(name), text).expect("write");

@@ -18,11 +18,13 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(
     name = "infrac",
-    version,
+    version = env!("INFRAC_VERSION"),
     propagate_version = true,
     max_term_width = 100
 )]
-#[command(after_help = "Start with `infrac check examples/thumbnailer`. Docs: docs/language.md")]
+#[command(
+    after_help = "Start with `infrac check examples/thumbnailer`. Language reference: docs/reference.md; `infrac init` starts a project"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -64,9 +66,11 @@ enum Command {
     /// Deploy the program to AWS: show the plan, ask, then create, update and delete what it
     /// takes, with live progress, and print the program's outputs.
     ///
-    /// Safe to interrupt: every step is saved to the stack's state as it goes, and the next
-    /// deploy finishes what a killed one started. `--yes` skips the question (needed when
-    /// stdin is not a terminal).
+    /// The stack is locked only once you say yes. Ctrl-C (or SIGTERM) stops it gracefully:
+    /// nothing new starts, the calls in flight finish, the state is saved and the lock
+    /// released (exit 130, or 143). Every step is saved as it goes, so the next deploy
+    /// finishes what a killed one started. `--yes` skips the question (needed when stdin is
+    /// not a terminal).
     Deploy(cmd::deploy::DeployArgs),
     /// Delete everything a stack has deployed, in reverse dependency order.
     ///
@@ -90,6 +94,15 @@ enum Command {
         #[arg(long)]
         stdio: bool,
     },
+    /// Explain a diagnostic code: what it means, a wrong and a fixed example, and the AWS rule
+    /// behind it (`infrac explain E0206`).
+    Explain {
+        /// A code such as `E0206` or `W0002`, as `infrac check` prints it.
+        code: String,
+    },
+    /// Start a project: write `infra.toml`, a commented `main.infra` and the code or Dockerfile
+    /// it names. Never overwrites a file.
+    Init(cmd::init::InitArgs),
     /// Print a shell completion script: `infrac completions bash > /etc/bash_completion.d/infrac`.
     Completions {
         #[arg(value_enum)]
@@ -104,7 +117,10 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     match cli.command {
         Command::Check { path, format } => cmd::check::run(&path, format == Format::Json),
         Command::Fmt { path, check } => cmd::fmt::run(&path, check),
@@ -121,10 +137,27 @@ fn main() -> ExitCode {
                 ExitCode::from(cmd::EXIT_CANNOT_RUN)
             }
         },
+        Command::Explain { code } => cmd::explain::run(&code),
+        Command::Init(args) => cmd::init::run(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "infrac", &mut std::io::stdout());
             ExitCode::SUCCESS
         }
+    }
+}
+
+/// A command line clap cannot take exits 2, "cannot run"; `--help` and `--version` exit 0.
+/// Under `plan --detailed-exitcode` 2 means "changes", so there a usage error exits 1 (an
+/// error), as Terraform's does: a script never mistakes a typo for pending changes.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    let _ = err.print();
+    if !err.use_stderr() {
+        return ExitCode::SUCCESS;
+    }
+    if std::env::args_os().any(|arg| arg == "--detailed-exitcode") {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::from(cmd::EXIT_CANNOT_RUN)
     }
 }
 

@@ -183,6 +183,21 @@ fn fmt_dash_filters_stdin() {
 }
 
 #[test]
+fn usage_errors_exit_2_but_1_under_detailed_exitcode() {
+    let dir = repo().join("examples/thumbnailer");
+    let out = infrac(&["plan", "--no-such-flag"], &dir);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--no-such-flag"), "{}", stderr(&out));
+    // With --detailed-exitcode, 2 means "changes": a typo must not look like one.
+    let out = infrac(&["plan", "--detailed-exitcode", "--no-such-flag"], &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = infrac(&["plan", "--detailed-exitcode", "--stack"], &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = infrac(&["plan", "--help"], &dir);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
 fn help_version_and_completions() {
     let out = infrac(&["--help"], &repo());
     let help = String::from_utf8_lossy(&out.stdout);
@@ -190,8 +205,142 @@ fn help_version_and_completions() {
         assert!(help.contains(command), "{help}");
     }
     let out = infrac(&["--version"], &repo());
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("infrac "));
+    let version = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(version.starts_with("infrac "), "{version}");
+    // Built from a git checkout, the version names the commit (a tarball build has none).
+    let head = Command::new("git")
+        .args(["log", "-1", "--format=%h", "--abbrev=12"])
+        .current_dir(repo())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if let Some(head) = head.filter(|h| !h.is_empty()) {
+        assert!(
+            version.contains(&format!("({head} ")),
+            "{version} names {head}"
+        );
+    }
+    let out = infrac(&["help"], &repo());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for command in ["explain", "init"] {
+        assert!(help.contains(command), "{help}");
+    }
     let out = infrac(&["completions", "bash"], &repo());
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("_infrac"));
+}
+
+#[test]
+fn init_writes_a_project_that_checks_and_plans_clean_for_each_template() {
+    let dir = temp_project("init", &[]);
+    for template in ["thumbnailer", "function", "service"] {
+        let name = format!("demo-{template}");
+        let out = infrac(&["init", &name, "--template", template], &dir);
+        assert!(out.status.success(), "{template}: {}", stderr(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        // The next three commands, ready to paste.
+        for next in ["check", "plan", "deploy"] {
+            assert!(
+                stdout.contains(&format!("infrac {next} {name}")),
+                "{template}: {stdout}"
+            );
+        }
+        let project = dir.join(&name);
+        let toml = std::fs::read_to_string(project.join("infra.toml")).expect("infra.toml");
+        assert!(toml.contains(&format!("name = \"{name}\"")), "{toml}");
+        let main = std::fs::read_to_string(project.join("main.infra")).expect("main.infra");
+        assert!(
+            main.contains("///"),
+            "doc comments in {template}'s main.infra"
+        );
+        let out = infrac(&["check", &name], &dir);
+        assert!(
+            stderr(&out).contains("0 errors, 0 warnings"),
+            "{template}: {}",
+            stderr(&out)
+        );
+        // A stack never deployed plans without AWS access.
+        let out = infrac(&["plan", &name], &dir);
+        assert!(out.status.success(), "{template}: {}", stderr(&out));
+        let out = infrac(&["fmt", "--check", &name], &dir);
+        assert!(
+            out.status.success(),
+            "{template} is formatted: {}",
+            stderr(&out)
+        );
+    }
+    assert!(dir.join("demo-function/handler/index.js").is_file());
+    assert!(dir.join("demo-service/app/Dockerfile").is_file());
+    assert!(dir.join("demo-thumbnailer/ffmpeg/Dockerfile").is_file());
+}
+
+#[test]
+fn init_in_the_current_folder_prints_commands_without_a_path() {
+    let dir = temp_project("init-here", &[("README.md", b"notes")]);
+    let out = infrac(&["init", "--template", "function"], &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("  infrac check "), "{stdout}");
+    assert!(!stdout.contains("infrac check ."), "{stdout}");
+    let out = infrac(&["check"], &dir);
+    assert!(
+        stderr(&out).contains("0 errors, 0 warnings"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn init_never_overwrites_and_writes_nothing_when_it_refuses() {
+    let dir = temp_project("init-refuse", &[("main.infra", b"bucket mine {}\n")]);
+    let out = infrac(&["init", "."], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("already holds main.infra"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("main.infra")).expect("kept"),
+        "bucket mine {}\n"
+    );
+    assert!(!dir.join("infra.toml").exists(), "nothing written");
+    // Other .infra files would join the new project: refused too.
+    let dir = temp_project("init-other", &[("extra.infra", b"bucket other {}\n")]);
+    let out = infrac(&["init", "."], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("already holds .infra files"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("main.infra").exists());
+}
+
+#[test]
+fn explain_prints_the_rule_and_examples() {
+    let out = infrac(&["explain", "E0206"], &repo());
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("E0206 (error): Fargate cpu/memory combination"),
+        "{text}"
+    );
+    assert!(
+        text.contains("The AWS rule: A Fargate task's memory"),
+        "{text}"
+    );
+    assert!(text.contains("https://docs.aws.amazon.com/"), "{text}");
+    assert!(
+        text.contains("memory = 512MB") && text.contains("memory = 2GB"),
+        "{text}"
+    );
+    // Codes are read without regard to case.
+    let out = infrac(&["explain", "w0002"], &repo());
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("W0002 (warning)"));
+    let out = infrac(&["explain", "E9999"], &repo());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`E9999` is not an infrac diagnostic code"));
 }

@@ -59,7 +59,7 @@ fn thumbnailer_deploys_updates_deletes_and_destroys() {
 
         // The function's settings and its S3 permission.
         let f = sdk.lambda.get_function_configuration().function_name("thumbs-a-dev-on_thumbnail").send().await.expect("function");
-        assert_eq!(f.runtime().map(|r| r.as_str()), Some("nodejs20.x"));
+        assert_eq!(f.runtime().map(|r| r.as_str()), Some("nodejs24.x"));
         assert_eq!(f.handler(), Some("index.handler"));
         assert_eq!((f.timeout(), f.memory_size()), (Some(30), Some(128)));
         assert!(f.role().unwrap_or_default().ends_with(":role/thumbs-a-dev-on_thumbnail-role"));
@@ -540,7 +540,7 @@ fn parallel_deploys_are_at_least_five_times_faster() {
     .expect("writes");
     let mut program = String::new();
     for i in 0..50 {
-        program.push_str(&format!("function f{i} {{\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code = \"./code\"\n}}\n\n"));
+        program.push_str(&format!("function f{i} {{\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./code\"\n}}\n\n"));
     }
     std::fs::write(dir.path().join("main.infra"), program).expect("writes");
     let p = dir.path().to_str().expect("utf-8 path");
@@ -832,7 +832,7 @@ fn deploys_with_the_state_in_s3() {
     .expect("writes");
     std::fs::write(
         dir.path().join("main.infra"),
-        "bucket uploads {\n  versioning = false\n}\n\nfunction resize {\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code    = \"./code\"\n  reads uploads\n}\n\nuploads.on_put(\".png\") -> function resize\n\noutput bucket_name = uploads.name\n",
+        "bucket uploads {\n  versioning = false\n}\n\nfunction resize {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code    = \"./code\"\n  reads uploads\n}\n\nuploads.on_put(\".png\") -> function resize\n\noutput bucket_name = uploads.name\n",
     )
     .expect("writes");
     let p = dir.path().to_str().expect("utf-8 path");
@@ -934,7 +934,7 @@ fn progress_on_a_terminal_is_redrawn_in_place() {
     .expect("writes");
     std::fs::write(
         dir.path().join("main.infra"),
-        "bucket uploads {\n  versioning = false\n}\n\nfunction resize {\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code    = \"./code\"\n  reads uploads\n}\n",
+        "bucket uploads {\n  versioning = false\n}\n\nfunction resize {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code    = \"./code\"\n  reads uploads\n}\n",
     )
     .expect("writes");
     let p = dir.path().to_str().expect("utf-8 path");
@@ -1016,7 +1016,7 @@ fn killed_after_every_call_of_a_small_deploy_then_deployed_again_converges() {
     std::fs::write(dir.path().join("infra.toml"), "name = \"small-k\"\n").expect("settings");
     std::fs::write(
         dir.path().join("main.infra"),
-        "bucket media {}\n\nfunction on_upload {\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code = \"./fn\"\n  reads media\n}\n\nmedia.on_put(\".jpg\") -> function on_upload\n",
+        "bucket media {}\n\nfunction on_upload {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./fn\"\n  reads media\n}\n\nmedia.on_put(\".jpg\") -> function on_upload\n",
     )
     .expect("program");
     let p = dir.path().to_str().expect("utf-8 path");

@@ -1,7 +1,8 @@
-//! The checker: names across files, kinds, types and every rule of `docs/language.md`, from
+//! The checker: names across files, kinds, types and every rule of `docs/reference.md`, from
 //! parsed files to a [`Model`] plus diagnostics. User mistakes are diagnostics, never `Err`.
 
 use crate::cron::{rate_expression, Cron};
+use crate::date::Date;
 use crate::model::{
     format_duration, format_size, AccessModel, Model, OutputModel, Reference, ResourceModel,
     StrSegment, Symbol, SymbolId, SymbolKind, TriggerModel, Value,
@@ -9,8 +10,8 @@ use crate::model::{
 use crate::pattern::{KeyPattern, PatternUse};
 use crate::project::{FileSystem, Project};
 use crate::schema::{
-    fargate_memory, runtime_status, schema, AttrSchema, EventSchema, KindSchema, Requirement, Rule,
-    Type, RUNTIMES,
+    current_runtimes, fargate_memory, runtime, schema, AttrSchema, EventSchema, KindSchema,
+    Requirement, Rule, RuntimeStatus, Type,
 };
 use crate::suggest::did_you_mean;
 use infrac_syntax::ast::{
@@ -36,9 +37,17 @@ impl Checked {
 }
 
 pub fn check_project(project: &Project, fs: &dyn FileSystem) -> Checked {
+    check_project_at(project, fs, Date::today())
+}
+
+/// [`check_project`] as of `today`: the one rule that depends on the date is Lambda's runtime
+/// deprecation schedule (W0002 once a runtime is deprecated, E0204 once AWS no longer creates
+/// functions with it). Tests pin the date with this.
+pub fn check_project_at(project: &Project, fs: &dyn FileSystem, today: Date) -> Checked {
     let mut checker = Checker {
         project,
         fs,
+        today,
         diagnostics: project.diagnostics.clone(),
         model: Model::default(),
         names: HashMap::default(),
@@ -77,6 +86,8 @@ struct Context {
 struct Checker<'p> {
     project: &'p Project,
     fs: &'p dyn FileSystem,
+    /// The day the program is checked on, for Lambda's runtime deprecation dates.
+    today: Date,
     diagnostics: Vec<Diagnostic>,
     model: Model,
     /// Resources and lets share one namespace; outputs have their own.

@@ -2,10 +2,10 @@
 //! and the rules each attribute's value follows (ranges, sets, runtimes, cron, paths).
 
 use super::{
-    did_you_mean, format_duration, format_size, kind_article, list_names, rate_expression,
-    runtime_status, schema, AttrSchema, BTreeMap, Checker, Code, Context, Cron, Diagnostic, Expr,
-    ExprKind, FileId, HashMap, Ident, Item, LetState, Rule, Span, StrLit, StrPart, StrSegment,
-    SymbolKind, Type, Value, RUNTIMES,
+    current_runtimes, did_you_mean, format_duration, format_size, kind_article, list_names,
+    rate_expression, runtime, schema, AttrSchema, BTreeMap, Checker, Code, Context, Cron,
+    Diagnostic, Expr, ExprKind, FileId, HashMap, Ident, Item, LetState, Rule, RuntimeStatus, Span,
+    StrLit, StrPart, StrSegment, SymbolKind, Type, Value,
 };
 
 impl Checker<'_> {
@@ -533,56 +533,83 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn check_runtime(&mut self, runtime: &str, span: Span, file: FileId) {
-        match runtime_status(runtime) {
-            Some(false) => {}
-            Some(true) => {
-                let family: String = runtime
-                    .chars()
-                    .take_while(char::is_ascii_alphabetic)
-                    .collect();
-                let newer = RUNTIMES
-                    .iter()
-                    .find(|(r, deprecated)| !deprecated && r.starts_with(&family))
-                    .map(|(r, _)| *r);
-                let mut d = Diagnostic::new(
+    pub(super) fn check_runtime(&mut self, name: &str, span: Span, file: FileId) {
+        let today = self.today;
+        let Some(rt) = runtime(name) else {
+            let current = current_runtimes(today).map(|r| r.name);
+            let mut d = Diagnostic::new(
+                Code::E0204,
+                file,
+                span,
+                format!("\"{name}\" is not a Lambda runtime"),
+            );
+            if let Some(s) = did_you_mean(name, current.clone()) {
+                d = d.with_help(format!("did you mean \"{s}\"?")).with_fix(
+                    format!("Change to \"{s}\""),
+                    span,
+                    format!("\"{s}\""),
+                );
+            } else {
+                let all: Vec<&str> = current.collect();
+                d = d.with_help(format!("the runtimes are {}", all.join(", ")));
+            }
+            self.report(d);
+            return;
+        };
+        let successor = rt.successor(today);
+        let move_to = |d: Diagnostic, why: String| match successor {
+            Some(next) => d
+                .with_help(format!("{why}; move to \"{}\"", next.name))
+                .with_fix(
+                    format!("Change to \"{}\"", next.name),
+                    span,
+                    format!("\"{}\"", next.name),
+                ),
+            None => d.with_help(why),
+        };
+        let d = match rt.status(today) {
+            RuntimeStatus::Supported => return,
+            RuntimeStatus::Deprecated => move_to(
+                Diagnostic::new(
                     Code::W0002,
                     file,
                     span,
-                    format!("the Lambda runtime \"{runtime}\" is deprecated"),
-                );
-                if let Some(newer) = newer {
-                    d = d
-                        .with_help(format!("AWS no longer patches it; move to \"{newer}\""))
-                        .with_fix(
-                            format!("Change to \"{newer}\""),
-                            span,
-                            format!("\"{newer}\""),
-                        );
-                }
-                self.report(d);
-            }
-            None => {
-                let current = RUNTIMES.iter().filter(|(_, d)| !d).map(|(r, _)| *r);
-                let mut d = Diagnostic::new(
+                    format!("the Lambda runtime \"{name}\" is deprecated (since {})", rt.deprecated),
+                ),
+                format!(
+                    "AWS no longer patches it, and from {} refuses to create functions with it",
+                    rt.block_create
+                ),
+            ),
+            RuntimeStatus::CreateBlocked => move_to(
+                Diagnostic::new(
                     Code::E0204,
                     file,
                     span,
-                    format!("\"{runtime}\" is not a Lambda runtime"),
-                );
-                if let Some(s) = did_you_mean(runtime, current.clone()) {
-                    d = d.with_help(format!("did you mean \"{s}\"?")).with_fix(
-                        format!("Change to \"{s}\""),
-                        span,
-                        format!("\"{s}\""),
-                    );
-                } else {
-                    let all: Vec<&str> = current.collect();
-                    d = d.with_help(format!("the runtimes are {}", all.join(", ")));
-                }
-                self.report(d);
-            }
-        }
+                    format!(
+                        "AWS no longer creates functions with the Lambda runtime \"{name}\" (since {})",
+                        rt.block_create
+                    ),
+                ),
+                format!(
+                    "it was deprecated on {}, and from {} existing functions cannot be updated either",
+                    rt.deprecated, rt.block_update
+                ),
+            ),
+            RuntimeStatus::UpdateBlocked => move_to(
+                Diagnostic::new(
+                    Code::E0204,
+                    file,
+                    span,
+                    format!(
+                        "AWS no longer creates or updates functions with the Lambda runtime \"{name}\" (since {})",
+                        rt.block_update
+                    ),
+                ),
+                format!("it was deprecated on {}", rt.deprecated),
+            ),
+        };
+        self.report(d);
     }
 }
 

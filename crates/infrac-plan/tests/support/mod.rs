@@ -191,7 +191,7 @@ pub fn program(choices: &[u8]) -> String {
         }
         out.push_str(&format!(
             "function f{f} {{ runtime = \"{}\" handler = \"i.h\" code = \"./code{}\" memory = {}MB timeout = {}s env = {{ {} }} {} {} }}\n",
-            ["nodejs20.x", "python3.12"][pick(2)],
+            ["nodejs24.x", "python3.12"][pick(2)],
             pick(2),
             [128, 256, 512][pick(3)],
             [3, 30][pick(2)],

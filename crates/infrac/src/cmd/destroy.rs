@@ -2,9 +2,10 @@
 //! bucket that still holds objects is emptied only with `force_destroy = true`; otherwise
 //! destroy stops before deleting anything and says so.
 
-use super::deploy::{
-    apply_with_progress, confirm, load_state, parse_parallelism, print_report, provider, refresh,
-    runtime,
+use super::deploy::parse_parallelism;
+use super::stack::{
+    apply_with_progress, confirm, load_state, lock_for_apply, not_locked, print_report, provider,
+    refresh, release_lock, runtime,
 };
 use super::state::open_backend;
 use super::use_color;
@@ -12,7 +13,7 @@ use infrac_check::{load_project, DiskFileSystem};
 use infrac_deploy::{destroy_plan, Engine, Options, DEFAULT_PARALLELISM};
 use infrac_plan::names::validate_stack;
 use infrac_plan::render::render_human;
-use infrac_state::{LockInfo, StateBackend, StateLock};
+use infrac_state::StateBackend;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -42,8 +43,7 @@ pub fn run(args: &DestroyArgs) -> ExitCode {
             let provider = provider(&project).await;
             let backend = open_backend(&project)?;
             let backend: &dyn StateBackend = backend.as_ref();
-            let lock = StateLock::acquire(backend, &args.stack, &LockInfo::current("destroy"))
-                .map_err(|e| e.to_string())?;
+            not_locked(backend, &args.stack)?;
             let location = backend.location(&args.stack);
             let quiet = Engine::new(
                 Arc::clone(&provider),
@@ -55,7 +55,6 @@ pub fn run(args: &DestroyArgs) -> ExitCode {
             let mut loaded = load_state(&quiet, &name, &args.stack, &location)?;
             if loaded.state.resources.is_empty() {
                 eprintln!("Stack {} of {name} has nothing deployed.", args.stack);
-                lock.release().map_err(|e| e.to_string())?;
                 return Ok(ExitCode::SUCCESS);
             }
             refresh(&quiet, &mut loaded.state).await?;
@@ -68,10 +67,10 @@ pub fn run(args: &DestroyArgs) -> ExitCode {
             );
             if !plan.is_empty() && !confirm(&question, args.yes, "destroying")? {
                 eprintln!("Nothing was changed.");
-                lock.release().map_err(|e| e.to_string())?;
                 return Ok(ExitCode::FAILURE);
             }
-            let (report, elapsed) = apply_with_progress(
+            let lock = lock_for_apply(backend, &args.stack, "destroy", loaded.stored_serial)?;
+            let applied = apply_with_progress(
                 provider,
                 backend,
                 &args.stack,
@@ -80,13 +79,9 @@ pub fn run(args: &DestroyArgs) -> ExitCode {
                 &plan,
             )
             .await?;
-            print_report(&report, "Destroyed", elapsed);
-            lock.release().map_err(|e| e.to_string())?;
-            Ok(if report.succeeded() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            print_report(&applied.report, "Destroyed", applied.elapsed);
+            release_lock(lock)?;
+            Ok(applied.exit_code())
         })
     })();
     match result {

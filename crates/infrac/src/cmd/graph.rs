@@ -1,7 +1,7 @@
 //! `infrac graph`: the program as a picture, its declarations and triggers, or every AWS
 //! resource it plans with their dependencies; mermaid (renders on GitHub) or dot (Graphviz).
 
-use super::plan::{load_and_check, report_problems};
+use super::project::{load_and_check, report_problems};
 use infrac_check::DiskFileSystem;
 use infrac_plan::graph_view::{render_declarations, render_resources, GraphFormat};
 use infrac_plan::lower_program;

@@ -3,10 +3,15 @@
 pub mod check;
 pub mod deploy;
 pub mod destroy;
+pub mod explain;
 pub mod fmt;
 pub mod graph;
+pub mod init;
+mod live;
 pub mod outputs;
 pub mod plan;
+mod project;
+mod stack;
 pub mod state;
 
 use std::io::IsTerminal;
@@ -18,3 +23,10 @@ pub fn use_color(stream: &impl IsTerminal) -> bool {
 
 /// Exit code for "could not run": no such path, unreadable files.
 pub const EXIT_CANNOT_RUN: u8 = 2;
+
+/// Leaves `value` allocated for the process's last moments: a command that has written its
+/// output and is about to exit skips freeing a large tree piece by piece. Only for values whose
+/// drop does nothing but free memory (no files to flush, no locks to release).
+pub fn leak_at_exit<T>(value: T) {
+    std::mem::forget(value);
+}

@@ -1,7 +1,7 @@
 //! `infrac outputs`: the program's outputs, resolved against what the stack's state holds.
 
-use super::deploy::{known_of, print_outputs};
-use super::plan::load_and_check;
+use super::project::load_and_check;
+use super::stack::{known_of, print_outputs};
 use super::state::open_backend;
 use infrac_check::DiskFileSystem;
 use infrac_plan::lower_outputs;

@@ -1,15 +1,15 @@
 //! `infrac plan`: check the program, lower it to AWS resources, compare them with the stack's
 //! state, and show what a deploy would do.
 
+use super::project::{load_and_check, report_problems};
 use super::state::open_backend;
 use super::use_color;
-use infrac_check::render::render_terminal;
-use infrac_check::{check_project, load_project, Checked, DiskFileSystem, Project};
+use infrac_check::{DiskFileSystem, Project};
 use infrac_plan::names::validate_stack;
 use infrac_plan::render::{render_human, render_json};
-use infrac_plan::{diff, lower_program, LowerProblem, ResourceGraph, State};
+use infrac_plan::{diff, lower_program, ResourceGraph, State};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -64,7 +64,7 @@ pub fn run(args: &PlanArgs) -> ExitCode {
         }
     };
     if args.refresh && !state.is_empty() {
-        if let Err(message) = super::deploy::refresh_for_plan(&project, &args.stack, &mut state) {
+        if let Err(message) = super::stack::refresh_for_plan(&project, &args.stack, &mut state) {
             eprintln!("error: {message}");
             return ExitCode::FAILURE;
         }
@@ -75,58 +75,20 @@ pub fn run(args: &PlanArgs) -> ExitCode {
         PlanFormat::Json => render_json(&plan, false),
     };
     let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(text.as_bytes()).is_err() {
+    if stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
         return ExitCode::FAILURE;
     }
-    if args.detailed_exitcode && !plan.is_empty() {
+    let code = if args.detailed_exitcode && !plan.is_empty() {
         ExitCode::from(EXIT_CHANGES)
     } else {
         ExitCode::SUCCESS
-    }
-}
-
-/// Loads and checks the project, printing its diagnostics to stderr. `None` when it cannot be
-/// loaded or has errors (a program with errors is never planned).
-pub fn load_and_check(path: &Path) -> Option<(Project, Checked)> {
-    let fs = DiskFileSystem;
-    let project = match load_project(&fs, path) {
-        Ok(project) => project,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return None;
-        }
     };
-    let checked = check_project(&project, &fs);
-    if !checked.diagnostics.is_empty() {
-        let stderr = std::io::stderr();
-        let text = render_terminal(&checked.diagnostics, &project, use_color(&stderr));
-        let _ = stderr.lock().write_all(text.as_bytes());
-    }
-    if checked.has_errors() {
-        let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
-        eprintln!(
-            "error: {} has {errors} error{}; fix {} first (`infrac check` shows the same)",
-            project.settings.name,
-            if errors == 1 { "" } else { "s" },
-            if errors == 1 { "it" } else { "them" }
-        );
-        return None;
-    }
-    Some((project, checked))
-}
-
-pub fn report_problems(project: &Project, problems: &[LowerProblem]) {
-    for problem in problems {
-        let file = project.file(problem.file);
-        let at = file.line_index.line_col(&file.text, problem.span.start);
-        eprintln!(
-            "error: {}:{}:{}: {}",
-            file.path.display(),
-            at.line,
-            at.column,
-            problem.message
-        );
-    }
+    super::leak_at_exit((project, checked, lowered, state, plan, text));
+    code
 }
 
 /// The stack's state, or an empty one for a stack never deployed (which needs no AWS access).

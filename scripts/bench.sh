@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Speed as a user meets it: the release `infrac` binary run as a whole process on generated
+# programs, repeated, with the median wall time and the peak memory of each command; then the
+# language server over stdio (`cargo bench --bench lsp`) on 100 files and on one big file.
+#
+#   scripts/bench.sh            everything (RUNS=7 runs per command)
+#   scripts/bench.sh cli        only the whole-process figures
+#
+# Compare changes with instruction counts, which this noisy machine keeps stable:
+#   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out target/release/infrac check DIR
+set -euo pipefail
+cd "$(dirname "$0")/.."
+only=${1:-all}
+runs=${RUNS:-7}
+work=${BENCH_DIR:-${TMPDIR:-/tmp}/infrac-bench}
+
+cargo build --release --locked -p infrac -p infrac-check --example synthetic >&2
+bin=target/release/infrac
+gen=target/release/examples/synthetic
+
+rm -rf "$work"
+mkdir -p "$work"
+"$gen" "$work/check-120k" 120000 8
+"$gen" "$work/single-90k" 90000 1
+"$gen" "$work/app-1000" app 1000
+
+# Runs a command RUNS times (after one warm-up), and prints its median wall time, its peak
+# resident memory and, given the project's size, the throughput.
+python3 - "$runs" "$bin" "$work" <<'PY'
+import os, statistics, subprocess, sys, time
+
+runs, binary, work = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+
+def size(project):
+    return sum(os.path.getsize(os.path.join(project, f)) for f in os.listdir(project) if f.endswith(".infra"))
+
+def measure(label, args, project):
+    walls, peaks = [], []
+    for i in range(runs + 1):
+        start = time.perf_counter()
+        proc = subprocess.Popen([binary, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        err = proc.stderr.read().decode(errors="replace")
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"{label}: exit {os.waitstatus_to_exitcode(status)}\n{err}")
+        if i > 0:
+            walls.append(wall)
+            peaks.append(usage.ru_maxrss / 1024)
+    median = statistics.median(walls)
+    mb = size(project) / 1e6
+    print(f"{label:<44} median {median * 1000:7.1f} ms  (min {min(walls) * 1000:6.1f}, max {max(walls) * 1000:6.1f})"
+          f"  {mb / median:6.1f} MB/s  peak {statistics.median(peaks):6.1f} MB ({statistics.median(peaks) / mb:4.1f}x the source)")
+
+print(f"release binary, {runs} runs each after a warm-up; source sizes: "
+      + ", ".join(f"{p} {size(os.path.join(work, p)) / 1e6:.2f} MB" for p in ("check-120k", "single-90k", "app-1000")))
+measure("infrac check (120k lines, 8 files)", ["check", f"{work}/check-120k"], f"{work}/check-120k")
+measure("infrac check (90k lines, 1 file)", ["check", f"{work}/single-90k"], f"{work}/single-90k")
+measure("infrac check (1,000 buckets + 1,000 functions)", ["check", f"{work}/app-1000"], f"{work}/app-1000")
+measure("infrac plan --format json (same app)", ["plan", "--format", "json", f"{work}/app-1000"], f"{work}/app-1000")
+PY
+
+if [ "$only" = "all" ]; then
+  echo
+  echo "language server over stdio, 90,000 lines in 100 files:"
+  cargo bench --locked -p infrac --bench lsp 2>/dev/null
+  echo
+  echo "language server over stdio, 90,000 lines in 1 file:"
+  LSP_BENCH_FILES=1 cargo bench --locked -p infrac --bench lsp 2>/dev/null
+fi
