@@ -42,7 +42,17 @@ impl AwsResource for Bucket {
         Ok(Some(observed(bucket_arn(r.name), properties)))
     }
 
+    /// In us-east-1, `CreateBucket` answers 200 for a bucket the caller already owns, so a
+    /// bucket that exists is found first (its tags read): it is not in the state, so it is
+    /// not ours to take over.
     async fn create(aws: &AwsProvider, r: &Typed<'_, BucketProps>) -> Result<Value, ProviderError> {
+        if crate::owner::bucket(aws, r.name).await?.is_some() {
+            return Err(crate::resource::already_exists(
+                "s3:CreateBucket",
+                "bucket",
+                r.name,
+            ));
+        }
         let mut req = aws
             .clients
             .s3

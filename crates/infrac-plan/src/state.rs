@@ -57,6 +57,12 @@ pub struct State {
     pub serial: u64,
     pub project: String,
     pub stack: String,
+    /// This stack instance's random id, made at its first deploy and written as the tag
+    /// `infrac:instance` on everything it creates: a second clone of the same project deploying
+    /// the same stack name is another instance, and never takes this one's resources. A state
+    /// written before instance ids has none; the next deploy gives it one (see `docs/deploy.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     pub resources: Vec<ResourceState>,
 }
 
@@ -89,6 +95,7 @@ impl State {
             serial: 0,
             project: project.to_string(),
             stack: stack.to_string(),
+            instance: None,
             resources: Vec::new(),
         }
     }
@@ -181,6 +188,12 @@ impl State {
                 });
             }
         }
+    }
+
+    /// Drops the entry of `id`, without touching what it named: a create AWS refused (nothing
+    /// was made), or a resource found to belong to someone else (never ours to change).
+    pub fn forget(&mut self, id: &str) {
+        self.resources.retain(|r| r.id != id);
     }
 }
 
