@@ -18,6 +18,7 @@ fn own(tags: Option<Tags>) -> Option<OwnerTags> {
     tags.map(|tags| OwnerTags {
         tags,
         from_parent: false,
+        created: None,
     })
 }
 
@@ -25,6 +26,7 @@ fn parents(tags: Option<Tags>) -> Option<OwnerTags> {
     tags.map(|tags| OwnerTags {
         tags,
         from_parent: true,
+        created: None,
     })
 }
 
@@ -38,7 +40,15 @@ pub async fn owner_tags(
     r: &Resource,
 ) -> Result<Option<OwnerTags>, ProviderError> {
     Ok(match r.ty {
-        ResourceType::S3Bucket => own(bucket(aws, &r.name).await?),
+        ResourceType::S3Bucket => match own(bucket(aws, &r.name).await?) {
+            // An untagged bucket: when it was made decides whether an interrupted create of
+            // ours made it (see the engine's adoption).
+            Some(mut owner) if owner.tags.is_empty() => {
+                owner.created = bucket_created(aws, &r.name).await?;
+                Some(owner)
+            }
+            other => other,
+        },
         ResourceType::S3BucketNotification => {
             let p: BucketNotificationProps = props(r)?;
             parents(bucket(aws, &p.bucket).await?)
@@ -94,6 +104,29 @@ pub async fn bucket(aws: &AwsProvider, name: &str) -> Result<Option<Tags>, Provi
             Ok(Some(Tags::new()))
         }
         Err(err) => read_or_none(Err(err)),
+    }
+}
+
+/// When a bucket of this account was created (seconds since the Unix epoch); `None` for one
+/// not listed (another account's).
+async fn bucket_created(aws: &AwsProvider, name: &str) -> Result<Option<u64>, ProviderError> {
+    let mut token = None;
+    loop {
+        let page = aws
+            .clients
+            .s3
+            .list_buckets()
+            .set_continuation_token(token)
+            .send()
+            .await
+            .map_err(|e| translate("s3:ListBuckets", e))?;
+        if let Some(b) = page.buckets().iter().find(|b| b.name() == Some(name)) {
+            return Ok(b.creation_date().and_then(|d| u64::try_from(d.secs()).ok()));
+        }
+        token = page.continuation_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(None);
+        }
     }
 }
 

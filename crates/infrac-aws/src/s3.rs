@@ -59,16 +59,30 @@ impl AwsResource for Bucket {
             .create_bucket()
             .bucket(r.name)
             .object_ownership(ObjectOwnership::BucketOwnerEnforced);
+        // The tags go in the create call itself (AWS takes them there), and again right
+        // after, for the endpoints that drop them (moto 5.2).
+        let tags = sdk_tags!(Tag, r.props.tags, "s3:CreateBucket")?;
+        let mut config = CreateBucketConfiguration::builder().set_tags(Some(tags.clone()));
         if let Some(region) = aws.clients.region().filter(|r| r != "us-east-1") {
-            req = req.create_bucket_configuration(
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(region.as_str()))
-                    .build(),
-            );
+            config = config.location_constraint(BucketLocationConstraint::from(region.as_str()));
         }
+        req = req.create_bucket_configuration(config.build());
         req.send()
             .await
             .map_err(|e| translate("s3:CreateBucket", e))?;
+        aws.clients
+            .s3
+            .put_bucket_tagging()
+            .bucket(r.name)
+            .tagging(
+                Tagging::builder()
+                    .set_tag_set(Some(tags))
+                    .build()
+                    .map_err(|e| invalid("s3:PutBucketTagging", e.to_string()))?,
+            )
+            .send()
+            .await
+            .map_err(|e| translate("s3:PutBucketTagging", e))?;
         Self::update(aws, r, None).await
     }
 

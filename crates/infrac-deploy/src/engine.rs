@@ -247,8 +247,9 @@ pub struct Loaded {
 /// One call the engine makes on a resource.
 enum Call {
     Create(Resource),
-    /// Found by name after a crash: update it if it exists, create it if not.
-    Adopt(Resource),
+    /// Found by name after a crash: update it if it exists, create it if not. With the time
+    /// its pending mark was written.
+    Adopt(Resource, Option<u64>),
     Update(Resource, Resource),
     Delete(Resource),
 }
@@ -605,7 +606,10 @@ impl<'b, P: Provider> Engine<'b, P> {
                             // (after the save below has stored its pending mark).
                             state.record(&as_action(step, Action::Delete), Value::Null);
                             known.outputs.remove(&step.id);
-                            state.mark_pending(&as_action(step, Action::Create));
+                            state.mark_pending_at(
+                                &as_action(step, Action::Create),
+                                Some(unix_now()),
+                            );
                             dirty = true;
                             match desired(step, &known, state.instance.as_deref()) {
                                 Ok(resource) => {
@@ -758,8 +762,11 @@ impl<'b, P: Provider> Engine<'b, P> {
                     next: StepPhase::DeleteThenCreate,
                     save: false,
                 }),
-                Some((Status::PendingCreate, _)) => Ok(Begin::Call {
-                    call: Call::Adopt(desired(step, known, state.instance.as_deref())?),
+                Some((Status::PendingCreate, entry)) => Ok(Begin::Call {
+                    call: Call::Adopt(
+                        desired(step, known, state.instance.as_deref())?,
+                        entry.pending_since,
+                    ),
                     next: StepPhase::Final,
                     save: false,
                 }),
@@ -773,7 +780,7 @@ impl<'b, P: Provider> Engine<'b, P> {
                 }),
                 None => {
                     let new = desired(step, known, state.instance.as_deref())?;
-                    state.mark_pending(step);
+                    state.mark_pending_at(step, Some(unix_now()));
                     Ok(Begin::Call {
                         call: Call::Create(new),
                         next: StepPhase::Final,
@@ -796,7 +803,7 @@ impl<'b, P: Provider> Engine<'b, P> {
         let owner = Arc::clone(owner);
         let phase = match &call {
             Call::Create(_) => Phase::Creating,
-            Call::Adopt(_) => Phase::Adopting,
+            Call::Adopt(..) => Phase::Adopting,
             Call::Update(..) => Phase::Updating,
             Call::Delete(_) => Phase::Deleting,
         };
@@ -815,13 +822,17 @@ impl<'b, P: Provider> Engine<'b, P> {
                     forget = refused(&result);
                     result.map_err(|e| owner.taken_on_create(&r, e))
                 }
-                Call::Adopt(r) => match provider.owner_tags(&r).await {
+                Call::Adopt(r, since) => match provider.owner_tags(&r).await {
                     Ok(None) => {
                         let result = provider.create(&r).await;
                         forget = refused(&result);
                         result.map_err(|e| owner.taken_on_create(&r, e))
                     }
-                    Ok(Some(tags)) => match owner.check(&r, &tags, false) {
+                    Ok(Some(tags)) => match owner.check(&r, &tags, false).or_else(|err| {
+                        created_untagged_since(&tags, since)
+                            .then_some(())
+                            .ok_or(err)
+                    }) {
                         Ok(()) => provider.update(&r, None).await,
                         Err(err) => {
                             forget = true;
@@ -883,6 +894,28 @@ struct Called {
     result: Result<Value, ProviderError>,
     /// The state forgets the step's entry if the call failed (see `Engine::spawn`).
     forget: bool,
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// How far a service's clock may be behind ours, when comparing a creation time with the
+/// time a pending mark was written.
+const CLOCK_SKEW: u64 = 300;
+
+/// Whether a resource with no tags at all was created after a pending create's mark was
+/// written: what an interrupted create of a bucket leaves where `CreateBucket` takes no tags
+/// (it is tagged by the next call). Only types whose service reports a creation time qualify.
+fn created_untagged_since(owner: &OwnerTags, since: Option<u64>) -> bool {
+    match (owner.created, since) {
+        (Some(created), Some(since)) => {
+            owner.tags.is_empty() && !owner.from_parent && created + CLOCK_SKEW >= since
+        }
+        _ => false,
+    }
 }
 
 fn refused(result: &Result<Value, ProviderError>) -> bool {

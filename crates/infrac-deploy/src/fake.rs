@@ -215,6 +215,7 @@ impl Provider for FakeCloud {
                 })
                 .unwrap_or_default(),
             from_parent: parent.is_some(),
+            created: None,
         }))
     }
 

@@ -41,6 +41,9 @@ pub struct OwnerTags {
     /// Set for the types AWS cannot tag (a bucket notification, a Lambda permission): the
     /// tags are their parent's (the bucket, the function), so `infrac:id` is the parent's.
     pub from_parent: bool,
+    /// When the resource was created (seconds since the Unix epoch), where the service says
+    /// and it matters: a bucket, whose create may not take tags.
+    pub created: Option<u64>,
 }
 
 /// What went wrong in a provider call, in words for people.

@@ -45,6 +45,11 @@ pub struct ResourceState {
     pub inputs: Value,
     #[serde(default)]
     pub outputs: Value,
+    /// For a pending create: when its mark was written (seconds since the Unix epoch). The
+    /// one proof of ownership for a bucket an interrupted run created but could not tag yet
+    /// (where `CreateBucket` takes no tags): it was created after this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_since: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,6 +157,7 @@ impl State {
             depends_on: step.depends_on.clone(),
             inputs: step.properties.as_ref().clone(),
             outputs,
+            pending_since: None,
         };
         match position {
             Some(i) => self.resources[i] = entry,
@@ -165,6 +171,11 @@ impl State {
     /// A create adds a pending-create entry; a delete, and a replace (whose old resource is
     /// about to go), mark the entry pending-delete; an update changes nothing.
     pub fn mark_pending(&mut self, step: &PlanStep) {
+        self.mark_pending_at(step, None);
+    }
+
+    /// [`State::mark_pending`], recording when (seconds since the Unix epoch) on a create.
+    pub fn mark_pending_at(&mut self, step: &PlanStep, now: Option<u64>) {
         match step.action {
             Action::Update => {}
             Action::Delete | Action::Replace => {
@@ -185,6 +196,7 @@ impl State {
                     depends_on: step.depends_on.clone(),
                     inputs: step.properties.as_ref().clone(),
                     outputs: Value::Object(serde_json::Map::new()),
+                    pending_since: now,
                 });
             }
         }
@@ -214,6 +226,7 @@ mod tests {
             depends_on: vec![],
             inputs: json!({"name": "thumbnailer-dev-media-1"}),
             outputs: json!({"arn": "arn:aws:s3:::thumbnailer-dev-media-1"}),
+            pending_since: None,
         });
         s
     }
