@@ -1068,3 +1068,86 @@ fn wait_lists(steps: &[PlanStep]) -> Vec<Vec<usize>> {
     }
     waits
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn untagged(created: Option<u64>) -> OwnerTags {
+        OwnerTags {
+            tags: std::collections::BTreeMap::new(),
+            from_parent: false,
+            created,
+        }
+    }
+
+    #[test]
+    fn an_untagged_bucket_is_the_interrupted_creates_only_when_made_after_its_mark() {
+        let mark = Some(1_000_000);
+        assert!(created_untagged_since(&untagged(Some(1_000_010)), mark));
+        // Within the clock skew allowed.
+        assert!(created_untagged_since(
+            &untagged(Some(1_000_000 - CLOCK_SKEW)),
+            mark
+        ));
+        // Made well before the run that marked it: someone else's.
+        assert!(!created_untagged_since(&untagged(Some(999_000)), mark));
+        // No creation time, or a mark without a time (an older state): no proof.
+        assert!(!created_untagged_since(&untagged(None), mark));
+        assert!(!created_untagged_since(&untagged(Some(1_000_010)), None));
+        // Any tag at all is read as tags, never as this proof.
+        let mut tagged = untagged(Some(1_000_010));
+        tagged.tags.insert("team".into(), "data".into());
+        assert!(!created_untagged_since(&tagged, mark));
+    }
+
+    #[test]
+    fn ownership_needs_every_infrac_tag_of_this_instance() {
+        let owner = Owner {
+            project: "p".into(),
+            stack: "dev".into(),
+            instance: Some("abc".into()),
+        };
+        let r = Resource {
+            id: "f".into(),
+            ty: infrac_plan::ResourceType::LambdaFunction,
+            name: "p-dev-f".into(),
+            arn: None,
+            properties: Value::Null,
+        };
+        let tags = |pairs: &[(&str, &str)]| OwnerTags {
+            tags: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+            from_parent: false,
+            created: None,
+        };
+        let ours = [
+            ("infrac:project", "p"),
+            ("infrac:stack", "dev"),
+            ("infrac:id", "f"),
+            ("infrac:instance", "abc"),
+        ];
+        assert!(owner.check(&r, &tags(&ours), false).is_ok());
+        let mut other = ours;
+        other[3].1 = "xyz";
+        let err = owner
+            .check(&r, &tags(&other), true)
+            .expect_err("another instance");
+        assert_eq!(err.kind, ErrorKind::NotOurs);
+        assert_eq!(
+            err.to_string(),
+            "check ownership failed: `p-dev-f` (aws:lambda:Function) already exists and does not belong to stack dev of project p (its tags say stack dev of project p, instance xyz; infrac leaves it alone and keeps no entry for it: delete or rename it yourself, or deploy under another project or stack name)"
+        );
+        let mut other_id = ours;
+        other_id[2].1 = "g";
+        assert!(owner.check(&r, &tags(&other_id), true).is_err());
+        // Without an instance tag: only a resource already in the state (from before instance
+        // ids) is accepted, never an adoption.
+        let legacy = &ours[..3];
+        assert!(owner.check(&r, &tags(legacy), true).is_ok());
+        assert!(owner.check(&r, &tags(legacy), false).is_err());
+        assert!(owner.check(&r, &tags(&[]), true).is_err());
+    }
+}
