@@ -232,6 +232,18 @@ mod tests {
     }
 
     #[test]
+    fn a_state_from_before_instance_ids_loads_without_one() {
+        let mut s = sample();
+        let old = s.to_json();
+        assert!(!old.contains("instance"), "{old}");
+        assert_eq!(State::parse(&old).expect("parses").instance, None);
+        s.instance = Some("0123456789ab".into());
+        let text = s.to_json();
+        assert!(text.contains("\"instance\": \"0123456789ab\""), "{text}");
+        assert_eq!(State::parse(&text).expect("parses"), s);
+    }
+
+    #[test]
     fn round_trips() {
         let s = sample();
         let text = s.to_json();

@@ -597,3 +597,65 @@ fn a_role_of_another_stack_is_refused_and_survives_destroy() {
         assert!(tagged(&sdk, "own-d", "dev").await.is_empty());
     });
 }
+
+/// A task definition revision someone else registered in the family infrac uses stays ACTIVE
+/// through deploy, update and destroy: infrac retires only the revisions it registered.
+#[test]
+fn task_definition_revisions_of_others_are_never_deregistered() {
+    use sdk::ecs::types::{Compatibility, ContainerDefinition, NetworkMode};
+    let Some(moto) = moto() else { return };
+    let dir = thumbnailer("own-e");
+    let p = dir.path().to_str().expect("utf-8 path");
+    let names = planned_names(&moto.url, dir.path());
+    let family = name_of(&names, "ffmpeg/definition");
+    let rt = runtime();
+    let theirs = rt.block_on(async {
+        let sdk = sdk(&moto.url).await;
+        let out = sdk
+            .ecs
+            .register_task_definition()
+            .family(&family)
+            .network_mode(NetworkMode::Awsvpc)
+            .requires_compatibilities(Compatibility::Fargate)
+            .cpu("256")
+            .memory("512")
+            .container_definitions(
+                ContainerDefinition::builder()
+                    .name("theirs")
+                    .image("theirs:1")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("registers");
+        out.task_definition()
+            .and_then(|t| t.task_definition_arn())
+            .expect("arn")
+            .to_string()
+    });
+    let status = |arn: String| {
+        let url = moto.url.clone();
+        async move {
+            let sdk = sdk(&url).await;
+            let out = sdk
+                .ecs
+                .describe_task_definition()
+                .task_definition(&arn)
+                .send()
+                .await
+                .expect("described");
+            out.task_definition()
+                .and_then(|t| t.status())
+                .map(|s| s.as_str().to_string())
+        }
+    };
+    ok(infrac(&moto.url, &["deploy", p, "--yes"], &[]));
+    edit(dir.path(), "memory = 512MB", "memory = 1024MB");
+    ok(infrac(&moto.url, &["deploy", p, "--yes"], &[]));
+    assert_eq!(
+        rt.block_on(status(theirs.clone())).as_deref(),
+        Some("ACTIVE")
+    );
+    ok(infrac(&moto.url, &["destroy", p, "--yes"], &[]));
+    assert_eq!(rt.block_on(status(theirs)).as_deref(), Some("ACTIVE"));
+}
