@@ -120,6 +120,41 @@ impl AwsResource for Cluster {
     }
 }
 
+/// The ACTIVE revisions of exactly this family that this stack instance registered: those
+/// whose `infrac:*` tags are all `tags`' (a revision someone else registered in the family is
+/// never ours to retire).
+async fn our_revisions(
+    aws: &AwsProvider,
+    family: &str,
+    tags: &Tags,
+) -> Result<Vec<String>, ProviderError> {
+    let mut ours = Vec::new();
+    for arn in active_revisions(aws, family).await? {
+        let got = aws
+            .clients
+            .ecs
+            .describe_task_definition()
+            .task_definition(&arn)
+            .include(TaskDefinitionField::Tags)
+            .send()
+            .await
+            .map_err(|e| translate("ecs:DescribeTaskDefinition", e))?;
+        let theirs: HashMap<&str, &str> = got
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?, t.value()?)))
+            .collect();
+        let same = tags
+            .iter()
+            .filter(|(k, _)| k.starts_with("infrac:"))
+            .all(|(k, v)| theirs.get(k.as_str()) == Some(&v.as_str()));
+        if same {
+            ours.push(arn);
+        }
+    }
+    Ok(ours)
+}
+
 /// The ACTIVE revisions of exactly this family.
 async fn active_revisions(aws: &AwsProvider, family: &str) -> Result<Vec<String>, ProviderError> {
     let mut out = Vec::new();
@@ -265,7 +300,7 @@ async fn register(
         .and_then(|t| t.task_definition_arn())
         .unwrap_or_default()
         .to_string();
-    for other in active_revisions(aws, &p.family).await? {
+    for other in our_revisions(aws, &p.family, &p.tags).await? {
         if other != arn {
             deregister(aws, &other).await.or_else(ignore_not_found)?;
         }
@@ -327,7 +362,7 @@ impl AwsResource for TaskDefinition {
     }
 
     /// Deregisters the revision in state, or (when a crash left none recorded) every ACTIVE
-    /// revision of the family.
+    /// revision of the family that this stack instance registered.
     async fn delete(
         aws: &AwsProvider,
         r: &Typed<'_, TaskDefinitionProps>,
@@ -335,7 +370,7 @@ impl AwsResource for TaskDefinition {
         match r.arn {
             Some(arn) => deregister(aws, arn).await,
             None => {
-                for arn in active_revisions(aws, &r.props.family).await? {
+                for arn in our_revisions(aws, &r.props.family, &r.props.tags).await? {
                     deregister(aws, &arn).await.or_else(ignore_not_found)?;
                 }
                 Ok(())

@@ -26,6 +26,7 @@ pub mod events;
 pub mod iam;
 pub mod lambda;
 pub mod logs;
+pub mod owner;
 pub mod provider;
 pub mod resource;
 pub mod s3;

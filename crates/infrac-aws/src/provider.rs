@@ -9,7 +9,7 @@ use crate::error::{invalid, translate};
 use crate::resource::{invalid_properties, AwsResource, Typed};
 use crate::{ecr, ecs, events, iam, lambda, logs, s3};
 use aws_config::SdkConfig;
-use infrac_deploy::{Observed, Provider, ProviderError, Resource};
+use infrac_deploy::{Observed, OwnerTags, Provider, ProviderError, Resource};
 use infrac_plan::props::{BucketProps, ResourceProps};
 use infrac_plan::{Action, PlanStep, ResourceType};
 use serde_json::{json, Value};
@@ -207,6 +207,10 @@ impl Provider for AwsProvider {
             }
         }
         Ok(())
+    }
+
+    async fn owner_tags(&self, r: &Resource) -> Result<Option<OwnerTags>, ProviderError> {
+        crate::owner::owner_tags(self, r).await
     }
 
     /// Only the properties the type's descriptor names as drift keys are passed on: a key a

@@ -42,23 +42,47 @@ impl AwsResource for Bucket {
         Ok(Some(observed(bucket_arn(r.name), properties)))
     }
 
+    /// In us-east-1, `CreateBucket` answers 200 for a bucket the caller already owns, so a
+    /// bucket that exists is found first (its tags read): it is not in the state, so it is
+    /// not ours to take over.
     async fn create(aws: &AwsProvider, r: &Typed<'_, BucketProps>) -> Result<Value, ProviderError> {
+        if crate::owner::bucket(aws, r.name).await?.is_some() {
+            return Err(crate::resource::already_exists(
+                "s3:CreateBucket",
+                "bucket",
+                r.name,
+            ));
+        }
         let mut req = aws
             .clients
             .s3
             .create_bucket()
             .bucket(r.name)
             .object_ownership(ObjectOwnership::BucketOwnerEnforced);
+        // The tags go in the create call itself (AWS takes them there), and again right
+        // after, for the endpoints that drop them (moto 5.2).
+        let tags = sdk_tags!(Tag, r.props.tags, "s3:CreateBucket")?;
+        let mut config = CreateBucketConfiguration::builder().set_tags(Some(tags.clone()));
         if let Some(region) = aws.clients.region().filter(|r| r != "us-east-1") {
-            req = req.create_bucket_configuration(
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(region.as_str()))
-                    .build(),
-            );
+            config = config.location_constraint(BucketLocationConstraint::from(region.as_str()));
         }
+        req = req.create_bucket_configuration(config.build());
         req.send()
             .await
             .map_err(|e| translate("s3:CreateBucket", e))?;
+        aws.clients
+            .s3
+            .put_bucket_tagging()
+            .bucket(r.name)
+            .tagging(
+                Tagging::builder()
+                    .set_tag_set(Some(tags))
+                    .build()
+                    .map_err(|e| invalid("s3:PutBucketTagging", e.to_string()))?,
+            )
+            .send()
+            .await
+            .map_err(|e| translate("s3:PutBucketTagging", e))?;
         Self::update(aws, r, None).await
     }
 

@@ -7,8 +7,16 @@
 //! then `Provider::update` to apply every input) or created; a pending delete is finished.
 //! Updates need no mark: a crash leaves the old inputs in state, and the next plan updates
 //! again.
+//!
+//! Ownership: every resource is tagged with the stack's instance id (`infrac:instance`, kept in
+//! the state and added to the `tags` of every resolved resource here, so the plan does not
+//! show it). Before a call that updates, replaces, deletes or adopts a resource, its tags are
+//! read (`Provider::owner_tags`); a resource of the wanted name with other tags, or none, is
+//! not ours: the step fails, the state forgets the entry, and nothing of it changes. A create
+//! that AWS refused leaves nothing in the state; one whose outcome is unknown (a timeout, a
+//! 5xx) stays pending and is adopted only when its tags prove it is this instance's.
 
-use crate::provider::{ErrorKind, Observed, Provider, ProviderError, Resource};
+use crate::provider::{ErrorKind, Observed, OwnerTags, Provider, ProviderError, Resource};
 use crate::resolve::{lookups_in, Known};
 use infrac_plan::{Action, Plan, PlanStep, ResourceState, State, Status};
 use infrac_state::{StateBackend, StateError};
@@ -19,6 +27,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
+
+/// The tag that holds a stack instance's id.
+pub const INSTANCE_TAG: &str = "infrac:instance";
+
+/// A new stack instance's id: 12 random hex digits.
+pub fn new_instance_id() -> String {
+    let mut id: String = infrac_state::new_lineage()
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect();
+    id.truncate(12);
+    id
+}
 
 /// The default number of steps in flight at once.
 pub const DEFAULT_PARALLELISM: usize = 10;
@@ -226,8 +247,9 @@ pub struct Loaded {
 /// One call the engine makes on a resource.
 enum Call {
     Create(Resource),
-    /// Found by name after a crash: update it if it exists, create it if not.
-    Adopt(Resource),
+    /// Found by name after a crash: update it if it exists, create it if not. With the time
+    /// its pending mark was written.
+    Adopt(Resource, Option<u64>),
     Update(Resource, Resource),
     Delete(Resource),
 }
@@ -272,18 +294,24 @@ impl<'b, P: Provider> Engine<'b, P> {
         (self.options.progress)(event);
     }
 
-    /// The stack's state, or an empty one with a new lineage.
+    /// The stack's state, or an empty one with a new lineage. A state without an instance id
+    /// (a new one, or one written before instance ids) is given a new one here; it is stored
+    /// with the first save of a deploy.
     pub fn load(&self, project: &str) -> Result<Loaded, DeployError> {
-        match self.backend.load(&self.stack)? {
-            Some(state) => Ok(Loaded {
+        let mut loaded = match self.backend.load(&self.stack)? {
+            Some(state) => Loaded {
                 stored_serial: Some(state.serial),
                 state,
-            }),
-            None => Ok(Loaded {
+            },
+            None => Loaded {
                 state: State::empty(project, &self.stack, &infrac_state::new_lineage()),
                 stored_serial: None,
-            }),
+            },
+        };
+        if loaded.state.instance.is_none() {
+            loaded.state.instance = Some(new_instance_id());
         }
+        Ok(loaded)
     }
 
     /// Looks up every fact `values` use, once each.
@@ -342,7 +370,8 @@ impl<'b, P: Provider> Engine<'b, P> {
         loop {
             while reads.len() < self.options.parallelism {
                 let Some(i) = queue.pop() else { break };
-                let resource = resource_of_entry(&state.resources[i], &known);
+                let resource =
+                    resource_of_entry(&state.resources[i], &known, state.instance.as_deref());
                 let provider = Arc::clone(&self.provider);
                 reads.spawn(async move {
                     let read = provider.read(&resource).await;
@@ -446,6 +475,11 @@ impl<'b, P: Provider> Engine<'b, P> {
             .await
             .map_err(DeployError::Preflight)?;
         let mut known = Self::known(&state, lookups);
+        let owner = Arc::new(Owner {
+            project: state.project.clone(),
+            stack: self.stack.clone(),
+            instance: state.instance.clone(),
+        });
         let steps = &plan.steps;
         let waits_for = wait_lists(steps);
         let mut phase = vec![StepPhase::Waiting; steps.len()];
@@ -464,7 +498,7 @@ impl<'b, P: Provider> Engine<'b, P> {
                 action: step.action,
             });
         }
-        let mut running: JoinSet<(usize, Phase, Result<Value, ProviderError>)> = JoinSet::new();
+        let mut running: JoinSet<Called> = JoinSet::new();
         let mut stopping = false;
         // Calls whose pending marks are in `state` but not saved yet. One save covers every
         // step that starts (or ends) at the same moment, so a run saves far less often than
@@ -518,7 +552,7 @@ impl<'b, P: Provider> Engine<'b, P> {
                 }
             }
             for (i, call) in to_spawn.drain(..) {
-                self.spawn(&mut running, i, &steps[i], call);
+                self.spawn(&mut running, i, &steps[i], call, &owner);
             }
             let Some(first) = running.join_next().await else {
                 break;
@@ -529,7 +563,13 @@ impl<'b, P: Provider> Engine<'b, P> {
             }
             let mut dirty = false;
             for result in joined {
-                let Ok((i, call_phase, result)) = result else {
+                let Ok(Called {
+                    i,
+                    phase: call_phase,
+                    result,
+                    forget,
+                }) = result
+                else {
                     // A provider call panicked: nothing to record; stop starting new work.
                     stopping = true;
                     continue;
@@ -544,6 +584,12 @@ impl<'b, P: Provider> Engine<'b, P> {
                 match result {
                     Err(err) => {
                         phase[i] = StepPhase::Failed;
+                        if forget {
+                            // Refused, or someone else's: nothing of ours to keep track of.
+                            state.forget(&step.id);
+                            known.outputs.remove(&step.id);
+                            dirty = true;
+                        }
                         let message = err.to_string();
                         self.fail(&mut report, step, call_phase, message, Some(err));
                         stopping = true;
@@ -560,9 +606,12 @@ impl<'b, P: Provider> Engine<'b, P> {
                             // (after the save below has stored its pending mark).
                             state.record(&as_action(step, Action::Delete), Value::Null);
                             known.outputs.remove(&step.id);
-                            state.mark_pending(&as_action(step, Action::Create));
+                            state.mark_pending_at(
+                                &as_action(step, Action::Create),
+                                Some(unix_now()),
+                            );
                             dirty = true;
-                            match desired(step, &known) {
+                            match desired(step, &known, state.instance.as_deref()) {
                                 Ok(resource) => {
                                     phase[i] = StepPhase::Final;
                                     to_spawn.push((i, Call::Create(resource)));
@@ -673,7 +722,7 @@ impl<'b, P: Provider> Engine<'b, P> {
                 };
                 state.mark_pending(step);
                 Ok(Begin::Call {
-                    call: Call::Delete(resource_of_entry(&entry, known)),
+                    call: Call::Delete(resource_of_entry(&entry, known, state.instance.as_deref())),
                     next: StepPhase::DeleteOnly,
                     save: true,
                 })
@@ -682,7 +731,11 @@ impl<'b, P: Provider> Engine<'b, P> {
                 Some(entry) => {
                     state.mark_pending(step);
                     Ok(Begin::Call {
-                        call: Call::Delete(resource_of_entry(&entry, known)),
+                        call: Call::Delete(resource_of_entry(
+                            &entry,
+                            known,
+                            state.instance.as_deref(),
+                        )),
                         next: StepPhase::DeleteThenCreate,
                         save: true,
                     })
@@ -690,10 +743,13 @@ impl<'b, P: Provider> Engine<'b, P> {
                 None => Self::begin(&as_action(step, Action::Create), state, known),
             },
             Action::Update => {
-                let new = desired(step, known)?;
+                let new = desired(step, known, state.instance.as_deref())?;
                 match entry {
                     Some(entry) if entry.status == Status::Applied => Ok(Begin::Call {
-                        call: Call::Update(new, resource_of_entry(&entry, known)),
+                        call: Call::Update(
+                            new,
+                            resource_of_entry(&entry, known, state.instance.as_deref()),
+                        ),
                         next: StepPhase::Final,
                         save: false,
                     }),
@@ -702,23 +758,29 @@ impl<'b, P: Provider> Engine<'b, P> {
             }
             Action::Create => match entry.map(|e| (e.status, e)) {
                 Some((Status::PendingDelete, entry)) => Ok(Begin::Call {
-                    call: Call::Delete(resource_of_entry(&entry, known)),
+                    call: Call::Delete(resource_of_entry(&entry, known, state.instance.as_deref())),
                     next: StepPhase::DeleteThenCreate,
                     save: false,
                 }),
-                Some((Status::PendingCreate, _)) => Ok(Begin::Call {
-                    call: Call::Adopt(desired(step, known)?),
+                Some((Status::PendingCreate, entry)) => Ok(Begin::Call {
+                    call: Call::Adopt(
+                        desired(step, known, state.instance.as_deref())?,
+                        entry.pending_since,
+                    ),
                     next: StepPhase::Final,
                     save: false,
                 }),
                 Some((Status::Applied, entry)) => Ok(Begin::Call {
-                    call: Call::Update(desired(step, known)?, resource_of_entry(&entry, known)),
+                    call: Call::Update(
+                        desired(step, known, state.instance.as_deref())?,
+                        resource_of_entry(&entry, known, state.instance.as_deref()),
+                    ),
                     next: StepPhase::Final,
                     save: false,
                 }),
                 None => {
-                    let new = desired(step, known)?;
-                    state.mark_pending(step);
+                    let new = desired(step, known, state.instance.as_deref())?;
+                    state.mark_pending_at(step, Some(unix_now()));
                     Ok(Begin::Call {
                         call: Call::Create(new),
                         next: StepPhase::Final,
@@ -731,15 +793,17 @@ impl<'b, P: Provider> Engine<'b, P> {
 
     fn spawn(
         &self,
-        running: &mut JoinSet<(usize, Phase, Result<Value, ProviderError>)>,
+        running: &mut JoinSet<Called>,
         i: usize,
         step: &PlanStep,
         call: Call,
+        owner: &Arc<Owner>,
     ) {
         let provider = Arc::clone(&self.provider);
+        let owner = Arc::clone(owner);
         let phase = match &call {
             Call::Create(_) => Phase::Creating,
-            Call::Adopt(_) => Phase::Adopting,
+            Call::Adopt(..) => Phase::Adopting,
             Call::Update(..) => Phase::Updating,
             Call::Delete(_) => Phase::Deleting,
         };
@@ -749,17 +813,64 @@ impl<'b, P: Provider> Engine<'b, P> {
             phase,
         });
         running.spawn(async move {
+            // Whether the state should forget the step's entry when the call fails: the
+            // resource is someone else's, or AWS refused the create (so nothing was made).
+            let mut forget = false;
             let result = match call {
-                Call::Create(r) => provider.create(&r).await,
-                Call::Adopt(r) => match provider.read(&r).await {
-                    Ok(Some(_)) => provider.update(&r, None).await,
-                    Ok(None) => provider.create(&r).await,
+                Call::Create(r) => {
+                    let result = provider.create(&r).await;
+                    forget = refused(&result);
+                    result.map_err(|e| owner.taken_on_create(&r, e))
+                }
+                Call::Adopt(r, since) => match provider.owner_tags(&r).await {
+                    Ok(None) => {
+                        let result = provider.create(&r).await;
+                        forget = refused(&result);
+                        result.map_err(|e| owner.taken_on_create(&r, e))
+                    }
+                    Ok(Some(tags)) => match owner.check(&r, &tags, false).or_else(|err| {
+                        created_untagged_since(&tags, since)
+                            .then_some(())
+                            .ok_or(err)
+                    }) {
+                        Ok(()) => provider.update(&r, None).await,
+                        Err(err) => {
+                            forget = true;
+                            Err(err)
+                        }
+                    },
                     Err(err) => Err(err),
                 },
-                Call::Update(new, old) => provider.update(&new, Some(&old)).await,
-                Call::Delete(r) => provider.delete(&r).await.map(|()| Value::Null),
+                Call::Update(new, old) => match provider.owner_tags(&old).await {
+                    Ok(Some(tags)) => match owner.check(&old, &tags, true) {
+                        Ok(()) => provider.update(&new, Some(&old)).await,
+                        Err(err) => {
+                            forget = true;
+                            Err(err)
+                        }
+                    },
+                    // Gone since the refresh: the update says so.
+                    Ok(None) => provider.update(&new, Some(&old)).await,
+                    Err(err) => Err(err),
+                },
+                Call::Delete(r) => match provider.owner_tags(&r).await {
+                    Ok(None) => Ok(Value::Null),
+                    Ok(Some(tags)) => match owner.check(&r, &tags, true) {
+                        Ok(()) => provider.delete(&r).await.map(|()| Value::Null),
+                        Err(err) => {
+                            forget = true;
+                            Err(err)
+                        }
+                    },
+                    Err(err) => Err(err),
+                },
             };
-            (i, phase, result)
+            Called {
+                i,
+                phase,
+                result,
+                forget,
+            }
         });
     }
 }
@@ -776,6 +887,109 @@ enum Begin {
     },
 }
 
+/// What a spawned call gives back.
+struct Called {
+    i: usize,
+    phase: Phase,
+    result: Result<Value, ProviderError>,
+    /// The state forgets the step's entry if the call failed (see `Engine::spawn`).
+    forget: bool,
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// How far a service's clock may be behind ours, when comparing a creation time with the
+/// time a pending mark was written.
+const CLOCK_SKEW: u64 = 300;
+
+/// Whether a resource with no tags at all was created after a pending create's mark was
+/// written: what an interrupted create of a bucket leaves where `CreateBucket` takes no tags
+/// (it is tagged by the next call). Only types whose service reports a creation time qualify.
+fn created_untagged_since(owner: &OwnerTags, since: Option<u64>) -> bool {
+    match (owner.created, since) {
+        (Some(created), Some(since)) => {
+            owner.tags.is_empty() && !owner.from_parent && created + CLOCK_SKEW >= since
+        }
+        _ => false,
+    }
+}
+
+fn refused(result: &Result<Value, ProviderError>) -> bool {
+    result.as_ref().is_err_and(ProviderError::is_refusal)
+}
+
+/// Whose resources this run may change: the stack's project, name and instance.
+#[derive(Debug)]
+struct Owner {
+    project: String,
+    stack: String,
+    instance: Option<String>,
+}
+
+impl Owner {
+    /// The error for a resource of the wanted name that is not this stack's.
+    fn not_ours(&self, r: &Resource, found: &str) -> ProviderError {
+        ProviderError::new(
+            ErrorKind::NotOurs,
+            "check ownership",
+            format!(
+                "`{}` ({}) already exists and does not belong to stack {} of project {}",
+                r.name, r.ty, self.stack, self.project
+            ),
+        )
+        .with_hint(format!(
+            "{found}; infrac leaves it alone and keeps no entry for it: delete or rename it yourself, or deploy under another project or stack name"
+        ))
+    }
+
+    /// A create refused because the name is taken: by something not in the state, so not
+    /// (known to be) ours.
+    fn taken_on_create(&self, r: &Resource, err: ProviderError) -> ProviderError {
+        if err.kind == ErrorKind::AlreadyExists {
+            self.not_ours(r, &format!("AWS refused the create: {}", err.message))
+        } else {
+            err
+        }
+    }
+
+    /// Whether `tags` say the resource is this stack instance's. `legacy`: accept a resource
+    /// without an `infrac:instance` tag that is otherwise this stack's (one in the state that
+    /// an infrac from before instance ids made; updating it adds the tag). A pending create is
+    /// adopted only with this instance's tag.
+    fn check(&self, r: &Resource, owner: &OwnerTags, legacy: bool) -> Result<(), ProviderError> {
+        let tag = |key: &str| owner.tags.get(key).map(String::as_str);
+        let (Some(project), Some(stack)) = (tag("infrac:project"), tag("infrac:stack")) else {
+            return Err(self.not_ours(r, "it has no infrac tags"));
+        };
+        let instance = tag(INSTANCE_TAG);
+        let id_ok = owner.from_parent || tag("infrac:id") == Some(r.id.as_str());
+        let instance_ok = match (instance, self.instance.as_deref()) {
+            (Some(found), Some(ours)) => found == ours,
+            (None, _) => legacy,
+            (Some(_), None) => false,
+        };
+        if project == self.project && stack == self.stack && id_ok && instance_ok {
+            return Ok(());
+        }
+        let whose = if owner.from_parent {
+            "its parent's"
+        } else {
+            "its"
+        };
+        Err(self.not_ours(
+            r,
+            &format!(
+                "{whose} tags say stack {stack} of project {project}, instance {}",
+                instance.unwrap_or("(none)")
+            ),
+        ))
+    }
+}
+
 fn as_action(step: &PlanStep, action: Action) -> PlanStep {
     PlanStep {
         action,
@@ -783,11 +997,12 @@ fn as_action(step: &PlanStep, action: Action) -> PlanStep {
     }
 }
 
-/// The resource a step wants, its references resolved.
-fn desired(step: &PlanStep, known: &Known) -> Result<Resource, String> {
-    let properties = known
+/// The resource a step wants, its references resolved and its instance tag added.
+fn desired(step: &PlanStep, known: &Known, instance: Option<&str>) -> Result<Resource, String> {
+    let mut properties = known
         .resolve(&step.properties)
         .map_err(|e| format!("cannot start: {e} (the step that makes it did not finish)"))?;
+    tag_instance(&mut properties, instance);
     Ok(Resource {
         id: step.id.clone(),
         ty: step.ty,
@@ -798,13 +1013,27 @@ fn desired(step: &PlanStep, known: &Known) -> Result<Resource, String> {
 }
 
 /// The resource a state entry describes, its references resolved where they still can be.
-pub fn resource_of_entry(entry: &ResourceState, known: &Known) -> Resource {
+pub fn resource_of_entry(entry: &ResourceState, known: &Known, instance: Option<&str>) -> Resource {
+    let mut properties = known.resolve_lossy(&entry.inputs);
+    tag_instance(&mut properties, instance);
     Resource {
         id: entry.id.clone(),
         ty: entry.ty,
         name: entry.physical_id.clone(),
         arn: entry.arn.clone(),
-        properties: known.resolve_lossy(&entry.inputs),
+        properties,
+    }
+}
+
+/// Adds `infrac:instance` to the tags of a type that has them. The plan and the state keep
+/// the tags without it (the instance is the state's, not the program's), so it never shows
+/// as a change.
+fn tag_instance(properties: &mut Value, instance: Option<&str>) {
+    if let (Some(Value::Object(tags)), Some(instance)) = (properties.get_mut("tags"), instance) {
+        tags.insert(
+            INSTANCE_TAG.to_string(),
+            Value::String(instance.to_string()),
+        );
     }
 }
 
@@ -838,4 +1067,87 @@ fn wait_lists(steps: &[PlanStep]) -> Vec<Vec<usize>> {
         }
     }
     waits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn untagged(created: Option<u64>) -> OwnerTags {
+        OwnerTags {
+            tags: std::collections::BTreeMap::new(),
+            from_parent: false,
+            created,
+        }
+    }
+
+    #[test]
+    fn an_untagged_bucket_is_the_interrupted_creates_only_when_made_after_its_mark() {
+        let mark = Some(1_000_000);
+        assert!(created_untagged_since(&untagged(Some(1_000_010)), mark));
+        // Within the clock skew allowed.
+        assert!(created_untagged_since(
+            &untagged(Some(1_000_000 - CLOCK_SKEW)),
+            mark
+        ));
+        // Made well before the run that marked it: someone else's.
+        assert!(!created_untagged_since(&untagged(Some(999_000)), mark));
+        // No creation time, or a mark without a time (an older state): no proof.
+        assert!(!created_untagged_since(&untagged(None), mark));
+        assert!(!created_untagged_since(&untagged(Some(1_000_010)), None));
+        // Any tag at all is read as tags, never as this proof.
+        let mut tagged = untagged(Some(1_000_010));
+        tagged.tags.insert("team".into(), "data".into());
+        assert!(!created_untagged_since(&tagged, mark));
+    }
+
+    #[test]
+    fn ownership_needs_every_infrac_tag_of_this_instance() {
+        let owner = Owner {
+            project: "p".into(),
+            stack: "dev".into(),
+            instance: Some("abc".into()),
+        };
+        let r = Resource {
+            id: "f".into(),
+            ty: infrac_plan::ResourceType::LambdaFunction,
+            name: "p-dev-f".into(),
+            arn: None,
+            properties: Value::Null,
+        };
+        let tags = |pairs: &[(&str, &str)]| OwnerTags {
+            tags: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+            from_parent: false,
+            created: None,
+        };
+        let ours = [
+            ("infrac:project", "p"),
+            ("infrac:stack", "dev"),
+            ("infrac:id", "f"),
+            ("infrac:instance", "abc"),
+        ];
+        assert!(owner.check(&r, &tags(&ours), false).is_ok());
+        let mut other = ours;
+        other[3].1 = "xyz";
+        let err = owner
+            .check(&r, &tags(&other), true)
+            .expect_err("another instance");
+        assert_eq!(err.kind, ErrorKind::NotOurs);
+        assert_eq!(
+            err.to_string(),
+            "check ownership failed: `p-dev-f` (aws:lambda:Function) already exists and does not belong to stack dev of project p (its tags say stack dev of project p, instance xyz; infrac leaves it alone and keeps no entry for it: delete or rename it yourself, or deploy under another project or stack name)"
+        );
+        let mut other_id = ours;
+        other_id[2].1 = "g";
+        assert!(owner.check(&r, &tags(&other_id), true).is_err());
+        // Without an instance tag: only a resource already in the state (from before instance
+        // ids) is accepted, never an adoption.
+        let legacy = &ours[..3];
+        assert!(owner.check(&r, &tags(legacy), true).is_ok());
+        assert!(owner.check(&r, &tags(legacy), false).is_err());
+        assert!(owner.check(&r, &tags(&[]), true).is_err());
+    }
 }

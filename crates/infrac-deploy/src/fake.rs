@@ -1,7 +1,7 @@
 //! An in-memory cloud for tests of the engine and of what drives it: resources by type and
 //! name, every call counted, and failures injected where a test asks.
 
-use crate::provider::{ErrorKind, Observed, Provider, ProviderError, Resource};
+use crate::provider::{ErrorKind, Observed, OwnerTags, Provider, ProviderError, Resource};
 use infrac_plan::ResourceType;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -23,6 +23,8 @@ struct Inner {
     calls: Vec<String>,
     /// Calls (`create media`) that fail, with how many times more they will.
     failing: BTreeMap<String, usize>,
+    /// Calls that are carried out, then fail as a timeout would (the caller cannot know).
+    lost_answers: BTreeMap<String, usize>,
     /// Calls in flight now, and the most there ever were.
     in_flight: usize,
     max_in_flight: usize,
@@ -48,6 +50,12 @@ impl FakeCloud {
     /// Makes the call (`create media`) fail the next `times` times.
     pub fn fail(&self, call: &str, times: usize) {
         self.inner().failing.insert(call.to_string(), times);
+    }
+
+    /// Makes the call (`create media`) happen, then fail as a timeout would, the next `times`
+    /// times: the resource exists, and the caller cannot know it.
+    pub fn lose_answer(&self, call: &str, times: usize) {
+        self.inner().lost_answers.insert(call.to_string(), times);
     }
 
     pub fn calls(&self) -> Vec<String> {
@@ -128,6 +136,23 @@ impl FakeCloud {
         Ok(())
     }
 
+    /// A timeout's error, if the call's answer is to be lost.
+    fn lost_answer(&self, verb: &str, r: &Resource) -> Result<(), ProviderError> {
+        let name = format!("{verb} {}", r.id);
+        let mut inner = self.inner();
+        match inner.lost_answers.get_mut(&name) {
+            Some(times) if *times > 0 => {
+                *times -= 1;
+                Err(ProviderError::new(
+                    ErrorKind::Transient,
+                    format!("fake:{verb}"),
+                    "timed out (the call may have been carried out)",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn outputs(inner: &mut Inner, r: &Resource) -> Value {
         inner.counter += 1;
         let arn = match r.ty {
@@ -140,7 +165,7 @@ impl FakeCloud {
     }
 }
 
-fn key(r: &Resource) -> (String, String) {
+fn key_of(r: &Resource) -> (String, String) {
     (r.ty.as_str().to_string(), r.name.clone())
 }
 
@@ -158,10 +183,46 @@ impl Provider for FakeCloud {
         }
     }
 
+    /// A resource's tags are its properties' `tags`; the types AWS cannot tag answer with
+    /// their parent's, found by the property that names it (`bucket`, `function_name`).
+    async fn owner_tags(&self, r: &Resource) -> Result<Option<OwnerTags>, ProviderError> {
+        self.call("tags", r).await?;
+        let inner = self.inner();
+        let parent = match r.ty {
+            ResourceType::S3BucketNotification => Some((ResourceType::S3Bucket, "bucket")),
+            ResourceType::LambdaPermission => Some((ResourceType::LambdaFunction, "function_name")),
+            _ => None,
+        };
+        let stored = match parent {
+            Some((ty, key)) => {
+                if !inner.resources.contains_key(&key_of(r)) {
+                    return Ok(None);
+                }
+                let parent = r.properties.get(key).and_then(Value::as_str).unwrap_or("");
+                inner
+                    .resources
+                    .get(&(ty.as_str().to_string(), parent.to_string()))
+            }
+            None => inner.resources.get(&key_of(r)),
+        };
+        Ok(stored.map(|stored| OwnerTags {
+            tags: stored["properties"]["tags"]
+                .as_object()
+                .map(|tags| {
+                    tags.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            from_parent: parent.is_some(),
+            created: None,
+        }))
+    }
+
     async fn read(&self, r: &Resource) -> Result<Option<Observed>, ProviderError> {
         self.call("read", r).await?;
         let inner = self.inner();
-        Ok(inner.resources.get(&key(r)).map(|stored| {
+        Ok(inner.resources.get(&key_of(r)).map(|stored| {
             let mut properties = serde_json::Map::new();
             for k in ["memory", "timeout"] {
                 if let Some(v) = stored.get("properties").and_then(|p| p.get(k)) {
@@ -178,7 +239,7 @@ impl Provider for FakeCloud {
     async fn create(&self, r: &Resource) -> Result<Value, ProviderError> {
         self.call("create", r).await?;
         let mut inner = self.inner();
-        if inner.resources.contains_key(&key(r)) {
+        if inner.resources.contains_key(&key_of(r)) {
             return Err(ProviderError::new(
                 ErrorKind::AlreadyExists,
                 "fake:create",
@@ -187,16 +248,18 @@ impl Provider for FakeCloud {
         }
         let outputs = Self::outputs(&mut inner, r);
         inner.resources.insert(
-            key(r),
+            key_of(r),
             json!({"properties": r.properties, "outputs": outputs}),
         );
+        drop(inner);
+        self.lost_answer("create", r)?;
         Ok(outputs)
     }
 
     async fn update(&self, r: &Resource, _old: Option<&Resource>) -> Result<Value, ProviderError> {
         self.call("update", r).await?;
         let mut inner = self.inner();
-        let Some(stored) = inner.resources.get(&key(r)).cloned() else {
+        let Some(stored) = inner.resources.get(&key_of(r)).cloned() else {
             return Err(ProviderError::new(
                 ErrorKind::NotFound,
                 "fake:update",
@@ -205,7 +268,7 @@ impl Provider for FakeCloud {
         };
         let outputs = stored["outputs"].clone();
         inner.resources.insert(
-            key(r),
+            key_of(r),
             json!({"properties": r.properties, "outputs": outputs}),
         );
         Ok(outputs)
@@ -214,7 +277,7 @@ impl Provider for FakeCloud {
     async fn delete(&self, r: &Resource) -> Result<(), ProviderError> {
         self.call("delete", r).await?;
         let mut inner = self.inner();
-        match inner.resources.remove(&key(r)) {
+        match inner.resources.remove(&key_of(r)) {
             Some(_) => Ok(()),
             None => Err(ProviderError::new(
                 ErrorKind::NotFound,

@@ -17,10 +17,10 @@ pub mod provider;
 pub mod resolve;
 
 pub use engine::{
-    ApplyReport, DeployError, Engine, Event, Failure, Loaded, Options, Phase, Progress, Refreshed,
-    DEFAULT_PARALLELISM,
+    new_instance_id, ApplyReport, DeployError, Engine, Event, Failure, Loaded, Options, Phase,
+    Progress, Refreshed, DEFAULT_PARALLELISM, INSTANCE_TAG,
 };
-pub use provider::{ErrorKind, Observed, Provider, ProviderError, Resource};
+pub use provider::{ErrorKind, Observed, OwnerTags, Provider, ProviderError, Resource};
 pub use resolve::Known;
 
 use infrac_plan::{diff, Plan, ResourceGraph, State};

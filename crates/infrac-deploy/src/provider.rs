@@ -3,6 +3,7 @@
 
 use infrac_plan::{PlanStep, ResourceType};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 
@@ -33,6 +34,18 @@ pub struct Observed {
     pub properties: Map<String, Value>,
 }
 
+/// The tags that say whose a resource is, as a provider reads them before changing it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnerTags {
+    pub tags: BTreeMap<String, String>,
+    /// Set for the types AWS cannot tag (a bucket notification, a Lambda permission): the
+    /// tags are their parent's (the bucket, the function), so `infrac:id` is the parent's.
+    pub from_parent: bool,
+    /// When the resource was created (seconds since the Unix epoch), where the service says
+    /// and it matters: a bucket, whose create may not take tags.
+    pub created: Option<u64>,
+}
+
 /// What went wrong in a provider call, in words for people.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProviderError {
@@ -57,6 +70,9 @@ pub enum ErrorKind {
     Transient,
     /// A precondition of the whole deploy is missing (no Docker engine, no credentials).
     Precondition,
+    /// A resource with the name infrac wanted belongs to someone else (its tags say so, or
+    /// it has none): infrac neither changes nor deletes it, nor keeps it in the state.
+    NotOurs,
     Other,
 }
 
@@ -85,6 +101,18 @@ impl ProviderError {
 
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound
+    }
+
+    /// Whether the service answered and said no (AlreadyExists, AccessDenied, a validation
+    /// error): a create refused so made nothing. A timeout, a 5xx or a lost connection is not
+    /// a refusal: the resource may exist.
+    pub fn is_refusal(&self) -> bool {
+        match self.kind {
+            ErrorKind::AlreadyExists | ErrorKind::NotOurs | ErrorKind::Precondition => true,
+            ErrorKind::NotFound => true,
+            ErrorKind::Transient => false,
+            ErrorKind::Other => self.code.is_some(),
+        }
     }
 }
 
@@ -125,6 +153,14 @@ pub trait Provider: Send + Sync + 'static {
         let _ = steps;
         async { Ok(()) }
     }
+
+    /// The tags that say whose the resource of this name is (for the types AWS cannot tag,
+    /// its parent's): `None` when it does not exist. The engine reads them before it updates,
+    /// replaces, deletes or adopts anything.
+    fn owner_tags(
+        &self,
+        resource: &Resource,
+    ) -> impl Future<Output = Result<Option<OwnerTags>, ProviderError>> + Send;
 
     /// Reads a resource by its name (and ARN, when known). `None` when it does not exist.
     fn read(

@@ -22,7 +22,12 @@ fn origin(name: &str) -> Arc<Origin> {
     })
 }
 
-/// A function `f` with its role and log group, per name, plus `extra` independent roles.
+/// The tags lowering gives every resource of stack `dev` of project `p`.
+fn tags(id: &str) -> Value {
+    json!({"infrac:id": id, "infrac:project": "p", "infrac:stack": "dev"})
+}
+
+/// A function `f` with its role and log group, per name, each tagged as lowering tags them.
 fn graph(functions: &[(&str, u64)]) -> ResourceGraph {
     let mut g = ResourceGraph::new("p", "dev");
     for (f, memory) in functions {
@@ -33,7 +38,7 @@ fn graph(functions: &[(&str, u64)]) -> ResourceGraph {
             &logs,
             ResourceType::LogGroup,
             format!("/aws/lambda/p-dev-{f}"),
-            json!({"name": format!("/aws/lambda/p-dev-{f}")}),
+            json!({"name": format!("/aws/lambda/p-dev-{f}"), "tags": tags(&logs)}),
             &[],
             &o,
         ))
@@ -42,7 +47,7 @@ fn graph(functions: &[(&str, u64)]) -> ResourceGraph {
             &role,
             ResourceType::IamRole,
             format!("p-dev-{f}-role"),
-            json!({"name": format!("p-dev-{f}-role"), "logs": output_ref(&logs, "arn")}),
+            json!({"name": format!("p-dev-{f}-role"), "logs": output_ref(&logs, "arn"), "tags": tags(&role)}),
             &[],
             &o,
         ))
@@ -51,7 +56,7 @@ fn graph(functions: &[(&str, u64)]) -> ResourceGraph {
             *f,
             ResourceType::LambdaFunction,
             format!("p-dev-{f}"),
-            json!({"name": format!("p-dev-{f}"), "memory": memory, "timeout": 3, "role_arn": output_ref(&role, "arn"), "region": {"$lookup": "aws.region"}}),
+            json!({"name": format!("p-dev-{f}"), "memory": memory, "timeout": 3, "role_arn": output_ref(&role, "arn"), "region": {"$lookup": "aws.region"}, "tags": tags(f)}),
             &[logs.as_str()],
             &o,
         )).expect("adds");
@@ -210,12 +215,10 @@ async fn a_failure_stops_new_work_and_a_rerun_converges() {
     );
     assert_eq!(report.done, vec![("a/logs".to_string(), Action::Create)]);
     assert_eq!(report.left, vec![("a".to_string(), Action::Create)]);
-    // The failed create stays pending in state; the next run adopts or creates it.
+    // AWS refused the create (an answer with a code): nothing was made, so the state keeps
+    // no entry for it, and the next run creates it.
     let state = stored(&backend);
-    assert_eq!(
-        state.get("a/role").expect("pending").status,
-        Status::PendingCreate
-    );
+    assert!(state.get("a/role").is_none(), "{state:?}");
     let report = deploy(&cloud, &backend, &g).await;
     assert!(report.succeeded(), "{report:?}");
     assert_eq!(cloud.len(), 3);
@@ -285,10 +288,14 @@ async fn a_crash_after_create_is_adopted_not_duplicated() {
     state.mark_pending(step);
     state.serial += 1;
     backend.save("dev", &state, Some(serial)).expect("saves");
+    // What the crashed create made carries this instance's tags (they are set in the create
+    // call itself).
+    let mut tags = tags("b/logs");
+    tags["infrac:instance"] = json!(state.instance.clone().expect("an instance id"));
     cloud.tamper(
         ResourceType::LogGroup,
         "/aws/lambda/p-dev-b",
-        Some(json!({"properties": {}, "outputs": {"arn": "arn:x"}})),
+        Some(json!({"properties": {"tags": tags}, "outputs": {"arn": "arn:x"}})),
     );
     cloud.clear_calls();
     let report = deploy(&cloud, &backend, &g2).await;
@@ -416,4 +423,226 @@ async fn a_replace_deletes_then_creates() {
         Value::String("arn:fake:aws:logs:LogGroup:/aws/lambda/other".into())
     );
     assert!(deploy(&cloud, &backend, &g).await.done.is_empty());
+}
+
+/// Puts a resource of someone else under `name`: no tags, or tags of another instance.
+fn foreign(cloud: &FakeCloud, ty: ResourceType, name: &str, tags: &Value) -> Value {
+    let properties = json!({"properties": {"name": name, "memory": 999, "tags": tags}, "outputs": {"arn": "arn:theirs"}});
+    cloud.tamper(ty, name, Some(properties.clone()));
+    properties
+}
+
+fn other_instance(id: &str) -> Value {
+    let mut t = tags(id);
+    t["infrac:instance"] = json!("0123456789ab");
+    t
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_stays_pending_and_is_adopted_by_its_tags() {
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    let g = graph(&[("a", 128)]);
+    // The role is made, but the answer times out: the run cannot know.
+    cloud.lose_answer("create a/role", 1);
+    let report = deploy(&cloud, &backend, &g).await;
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert_eq!(
+        stored(&backend).get("a/role").expect("kept").status,
+        Status::PendingCreate
+    );
+    cloud.clear_calls();
+    let report = deploy(&cloud, &backend, &g).await;
+    assert!(report.succeeded(), "{report:?}");
+    let calls = cloud.calls();
+    assert!(calls.contains(&"tags a/role".to_string()), "{calls:?}");
+    assert!(calls.contains(&"update a/role".to_string()), "{calls:?}");
+    assert!(!calls.contains(&"create a/role".to_string()), "{calls:?}");
+    assert_eq!(cloud.len(), 3);
+}
+
+#[tokio::test]
+async fn a_pending_create_is_not_adopted_when_the_name_is_someone_elses() {
+    for theirs in [json!({}), other_instance("a/role")] {
+        let cloud = Arc::new(FakeCloud::new());
+        let backend = MemoryBackend::new();
+        let g = graph(&[("a", 128)]);
+        cloud.lose_answer("create a/role", 1);
+        deploy(&cloud, &backend, &g).await;
+        // Someone else's role under the name, where the lost create's was expected.
+        let before = foreign(&cloud, ResourceType::IamRole, "p-dev-a-role", &theirs);
+        let report = deploy(&cloud, &backend, &g).await;
+        assert_eq!(report.failed.len(), 1, "{report:?}");
+        let message = report.failed[0].to_string();
+        assert!(
+            message.contains("`p-dev-a-role` (aws:iam:Role) already exists and does not belong to stack dev of project p"),
+            "{message}"
+        );
+        assert_eq!(
+            cloud.get(ResourceType::IamRole, "p-dev-a-role"),
+            Some(before.clone())
+        );
+        assert!(stored(&backend).get("a/role").is_none());
+        // The next run tries to create it, is refused, and still leaves it alone.
+        let report = deploy(&cloud, &backend, &g).await;
+        let message = report.failed[0].to_string();
+        assert!(
+            message.contains("does not belong to stack dev"),
+            "{message}"
+        );
+        assert_eq!(
+            cloud.get(ResourceType::IamRole, "p-dev-a-role"),
+            Some(before)
+        );
+        assert!(stored(&backend).get("a/role").is_none());
+        // Destroy deletes what is ours, and not theirs.
+        let e = engine(&cloud, &backend, 10);
+        let loaded = e.load("p").expect("loads");
+        let report = e
+            .apply(loaded, &destroy_plan(&stored(&backend)))
+            .await
+            .expect("applies");
+        assert!(report.succeeded(), "{report:?}");
+        assert_eq!(
+            cloud.names(ResourceType::IamRole),
+            vec!["p-dev-a-role".to_string()]
+        );
+        assert_eq!(cloud.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_resource_taken_over_since_the_deploy_is_neither_updated_nor_deleted() {
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    deploy(&cloud, &backend, &graph(&[("a", 128)])).await;
+    // Ours was deleted out of band and someone else's made under the name.
+    let theirs = foreign(
+        &cloud,
+        ResourceType::LambdaFunction,
+        "p-dev-a",
+        &other_instance("a"),
+    );
+    let report = deploy(&cloud, &backend, &graph(&[("a", 512)])).await;
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert_eq!(report.failed[0].phase, infrac_deploy::Phase::Updating);
+    assert!(report.failed[0].to_string().contains(
+        "`p-dev-a` (aws:lambda:Function) already exists and does not belong to stack dev of project p (its tags say stack dev of project p, instance 0123456789ab"
+    ), "{}", report.failed[0]);
+    assert_eq!(
+        cloud.get(ResourceType::LambdaFunction, "p-dev-a"),
+        Some(theirs.clone())
+    );
+    assert!(stored(&backend).get("a").is_none());
+    // Destroy deletes the role and log group, never the function.
+    let e = engine(&cloud, &backend, 10);
+    let loaded = e.load("p").expect("loads");
+    let report = e
+        .apply(loaded, &destroy_plan(&stored(&backend)))
+        .await
+        .expect("applies");
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!(cloud.len(), 1);
+    assert_eq!(
+        cloud.get(ResourceType::LambdaFunction, "p-dev-a"),
+        Some(theirs)
+    );
+}
+
+#[tokio::test]
+async fn destroy_stops_at_a_resource_that_is_not_ours_and_forgets_it() {
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    deploy(&cloud, &backend, &graph(&[("a", 128)])).await;
+    let theirs = foreign(
+        &cloud,
+        ResourceType::LogGroup,
+        "/aws/lambda/p-dev-a",
+        &json!({"team": "data"}),
+    );
+    let e = engine(&cloud, &backend, 10);
+    let loaded = e.load("p").expect("loads");
+    let report = e
+        .apply(loaded, &destroy_plan(&stored(&backend)))
+        .await
+        .expect("applies");
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(report.failed[0].to_string().contains("`/aws/lambda/p-dev-a` (aws:logs:LogGroup) already exists and does not belong to stack dev of project p (it has no infrac tags"), "{}", report.failed[0]);
+    assert_eq!(
+        cloud.get(ResourceType::LogGroup, "/aws/lambda/p-dev-a"),
+        Some(theirs)
+    );
+    assert!(stored(&backend).resources.is_empty());
+}
+
+#[tokio::test]
+async fn types_aws_cannot_tag_follow_their_parent() {
+    let o = origin("media");
+    let mut g = ResourceGraph::new("p", "dev");
+    g.add(Node::new(
+        "media",
+        ResourceType::S3Bucket,
+        "p-dev-media".to_string(),
+        json!({"name": "p-dev-media", "tags": tags("media")}),
+        &[],
+        &o,
+    ))
+    .expect("adds");
+    g.add(Node::new(
+        "media/notifications",
+        ResourceType::S3BucketNotification,
+        "p-dev-media".to_string(),
+        json!({"bucket": "p-dev-media"}),
+        &["media"],
+        &o,
+    ))
+    .expect("adds");
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    assert!(deploy(&cloud, &backend, &g).await.succeeded());
+    // Someone else's bucket under the name now: its notification is not ours either.
+    foreign(&cloud, ResourceType::S3Bucket, "p-dev-media", &json!({}));
+    let e = engine(&cloud, &backend, 10);
+    let loaded = e.load("p").expect("loads");
+    let report = e
+        .apply(loaded, &destroy_plan(&stored(&backend)))
+        .await
+        .expect("applies");
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(report.failed[0].to_string().contains("`p-dev-media` (aws:s3:BucketNotification) already exists and does not belong to stack dev of project p (it has no infrac tags"), "{}", report.failed[0]);
+    assert!(cloud
+        .get(ResourceType::S3BucketNotification, "p-dev-media")
+        .is_some());
+    assert!(cloud.get(ResourceType::S3Bucket, "p-dev-media").is_some());
+}
+
+#[tokio::test]
+async fn a_state_from_before_instance_ids_gets_one_and_keeps_its_resources() {
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    let g = graph(&[("a", 128)]);
+    deploy(&cloud, &backend, &g).await;
+    // What an older infrac left: no instance in the state, none in the tags.
+    let mut state = stored(&backend);
+    let serial = state.serial;
+    state.instance = None;
+    state.serial += 1;
+    backend.save("dev", &state, Some(serial)).expect("saves");
+    let mut f = cloud
+        .get(ResourceType::LambdaFunction, "p-dev-a")
+        .expect("a");
+    f["properties"]["tags"]
+        .as_object_mut()
+        .expect("tags")
+        .remove("infrac:instance");
+    cloud.tamper(ResourceType::LambdaFunction, "p-dev-a", Some(f));
+    let report = deploy(&cloud, &backend, &graph(&[("a", 512)])).await;
+    assert!(report.succeeded(), "{report:?}");
+    let instance = stored(&backend).instance.expect("given an instance id");
+    assert_eq!(instance.len(), 12);
+    let f = cloud
+        .get(ResourceType::LambdaFunction, "p-dev-a")
+        .expect("a");
+    assert_eq!(f["properties"]["tags"]["infrac:instance"], json!(instance));
+    assert_eq!(f["properties"]["memory"], json!(512));
 }

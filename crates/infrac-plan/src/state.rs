@@ -45,6 +45,11 @@ pub struct ResourceState {
     pub inputs: Value,
     #[serde(default)]
     pub outputs: Value,
+    /// For a pending create: when its mark was written (seconds since the Unix epoch). The
+    /// one proof of ownership for a bucket an interrupted run created but could not tag yet
+    /// (where `CreateBucket` takes no tags): it was created after this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_since: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,6 +62,12 @@ pub struct State {
     pub serial: u64,
     pub project: String,
     pub stack: String,
+    /// This stack instance's random id, made at its first deploy and written as the tag
+    /// `infrac:instance` on everything it creates: a second clone of the same project deploying
+    /// the same stack name is another instance, and never takes this one's resources. A state
+    /// written before instance ids has none; the next deploy gives it one (see `docs/deploy.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
     pub resources: Vec<ResourceState>,
 }
 
@@ -89,6 +100,7 @@ impl State {
             serial: 0,
             project: project.to_string(),
             stack: stack.to_string(),
+            instance: None,
             resources: Vec::new(),
         }
     }
@@ -145,6 +157,7 @@ impl State {
             depends_on: step.depends_on.clone(),
             inputs: step.properties.as_ref().clone(),
             outputs,
+            pending_since: None,
         };
         match position {
             Some(i) => self.resources[i] = entry,
@@ -158,6 +171,11 @@ impl State {
     /// A create adds a pending-create entry; a delete, and a replace (whose old resource is
     /// about to go), mark the entry pending-delete; an update changes nothing.
     pub fn mark_pending(&mut self, step: &PlanStep) {
+        self.mark_pending_at(step, None);
+    }
+
+    /// [`State::mark_pending`], recording when (seconds since the Unix epoch) on a create.
+    pub fn mark_pending_at(&mut self, step: &PlanStep, now: Option<u64>) {
         match step.action {
             Action::Update => {}
             Action::Delete | Action::Replace => {
@@ -178,9 +196,16 @@ impl State {
                     depends_on: step.depends_on.clone(),
                     inputs: step.properties.as_ref().clone(),
                     outputs: Value::Object(serde_json::Map::new()),
+                    pending_since: now,
                 });
             }
         }
+    }
+
+    /// Drops the entry of `id`, without touching what it named: a create AWS refused (nothing
+    /// was made), or a resource found to belong to someone else (never ours to change).
+    pub fn forget(&mut self, id: &str) {
+        self.resources.retain(|r| r.id != id);
     }
 }
 
@@ -201,8 +226,21 @@ mod tests {
             depends_on: vec![],
             inputs: json!({"name": "thumbnailer-dev-media-1"}),
             outputs: json!({"arn": "arn:aws:s3:::thumbnailer-dev-media-1"}),
+            pending_since: None,
         });
         s
+    }
+
+    #[test]
+    fn a_state_from_before_instance_ids_loads_without_one() {
+        let mut s = sample();
+        let old = s.to_json();
+        assert!(!old.contains("instance"), "{old}");
+        assert_eq!(State::parse(&old).expect("parses").instance, None);
+        s.instance = Some("0123456789ab".into());
+        let text = s.to_json();
+        assert!(text.contains("\"instance\": \"0123456789ab\""), "{text}");
+        assert_eq!(State::parse(&text).expect("parses"), s);
     }
 
     #[test]

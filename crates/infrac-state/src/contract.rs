@@ -29,6 +29,7 @@ pub fn state(serial: u64, lineage: &str) -> State {
         depends_on: vec![],
         inputs: json!({"name": "thumbnailer-dev-media-1", "serial": serial}),
         outputs: json!({}),
+        pending_since: None,
     });
     s
 }
