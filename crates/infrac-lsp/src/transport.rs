@@ -17,6 +17,8 @@
 //! Both the server's messages and these errors are written by one task, whole frame by whole
 //! frame, so they never interleave on the output.
 
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -59,43 +61,131 @@ fn usable_id(id: Option<&Value>) -> bool {
     }
 }
 
-/// Whether a message has the shape of a JSON-RPC 2.0 request, notification or response, as
-/// tower-lsp-server decodes them (checked on the parsed value, so a large `didOpen` is not
-/// decoded twice more).
-fn well_formed(value: &Value) -> bool {
-    let Some(object) = value.as_object() else {
-        return false;
-    };
-    if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") || !usable_id(object.get("id"))
-    {
-        return false;
+/// A field of a message: absent, or present with its value (JSON `null` included, which an
+/// `Option` would fold into "absent").
+enum Field<T> {
+    Absent,
+    Present(T),
+}
+
+impl<T> Default for Field<T> {
+    fn default() -> Self {
+        Field::Absent
     }
-    if let Some(method) = object.get("method") {
-        return method.is_string();
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Field::Present)
     }
-    let error_ok = object.get("error").is_none_or(|e| {
-        e.get("code").is_some_and(Value::is_i64) && e.get("message").is_some_and(Value::is_string)
-    });
-    object.contains_key("id")
-        && (object.contains_key("result") != object.contains_key("error"))
-        && error_ok
+}
+
+impl<T> Field<T> {
+    fn get(&self) -> Option<&T> {
+        match self {
+            Field::Absent => None,
+            Field::Present(value) => Some(value),
+        }
+    }
+}
+
+/// What the check needs of a message object. Everything else, `params` and `result` above all
+/// (a whole file's text in a `didOpen`), is skipped without being built, so checking costs one
+/// scan of the body, not a second tree.
+#[derive(Deserialize)]
+struct Shape {
+    #[serde(default)]
+    jsonrpc: Field<Value>,
+    #[serde(default)]
+    id: Field<Value>,
+    #[serde(default)]
+    method: Field<Value>,
+    #[serde(default)]
+    result: Field<IgnoredAny>,
+    #[serde(default)]
+    error: Field<Value>,
+}
+
+impl Shape {
+    /// Whether this is a JSON-RPC 2.0 request, notification or response, as tower-lsp-server
+    /// decodes them.
+    fn well_formed(&self) -> bool {
+        if self.jsonrpc.get().and_then(Value::as_str) != Some("2.0") || !usable_id(self.id.get()) {
+            return false;
+        }
+        if let Some(method) = self.method.get() {
+            return method.is_string();
+        }
+        let error_ok = self.error.get().is_none_or(|e| {
+            e.get("code").is_some_and(Value::is_i64)
+                && e.get("message").is_some_and(Value::is_string)
+        });
+        self.id.get().is_some()
+            && (self.result.get().is_some() != self.error.get().is_some())
+            && error_ok
+    }
+
+    /// The shape of any JSON value: an object's fields as above (the last of a repeated key,
+    /// as JSON parsers take it), nothing for anything else. For the rare message the fast
+    /// path could not read.
+    fn of_value(value: Value) -> Option<Shape> {
+        let Value::Object(mut object) = value else {
+            return None;
+        };
+        let mut take = |key: &str| object.remove(key).map_or(Field::Absent, Field::Present);
+        Some(Shape {
+            jsonrpc: take("jsonrpc"),
+            id: take("id"),
+            method: take("method"),
+            result: take("result").map_present(|_| IgnoredAny),
+            error: take("error"),
+        })
+    }
+}
+
+impl Field<Value> {
+    fn map_present<U>(self, f: impl FnOnce(Value) -> U) -> Field<U> {
+        match self {
+            Field::Absent => Field::Absent,
+            Field::Present(value) => Field::Present(f(value)),
+        }
+    }
 }
 
 /// The checked form of one message body.
 pub fn check_body(body: Vec<u8>) -> Frame {
-    let Ok(value) = serde_json::from_slice::<Value>(&body) else {
-        return Frame::Error(error(
+    let not_json = || {
+        Frame::Error(error(
             Value::Null,
             PARSE_ERROR,
             "Parse error: the message body is not UTF-8 JSON",
-        ));
+        ))
     };
-    if well_formed(&value) {
+    let starts_object = body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    // The fast path reads objects only: serde would read an array into the struct by position.
+    let fast = if starts_object {
+        serde_json::from_slice::<Shape>(&body)
+    } else {
+        Err(serde::de::Error::custom("not an object"))
+    };
+    let shape = match fast {
+        Ok(shape) => Some(shape),
+        Err(err) if err.is_syntax() || err.is_eof() => return not_json(),
+        // Valid JSON of another shape, or a repeated key: read it the slow way.
+        Err(_) => match serde_json::from_slice::<Value>(&body) {
+            Ok(value) => Shape::of_value(value),
+            Err(_) => return not_json(),
+        },
+    };
+    if shape.as_ref().is_some_and(Shape::well_formed) {
         return Frame::Message(body);
     }
     // Keep the id when it is one the client could have sent, so its request is not left
     // waiting; otherwise the specification says null.
-    let id = match value.get("id") {
+    let id = match shape.as_ref().and_then(|s| s.id.get()) {
         Some(id @ (Value::Number(_) | Value::String(_))) if usable_id(Some(id)) => id.clone(),
         _ => Value::Null,
     };
@@ -326,6 +416,54 @@ mod tests {
                 None,
                 None
             ]
+        );
+    }
+
+    #[test]
+    fn the_fast_check_agrees_with_a_full_parse() {
+        let cases: [(&[u8], Option<i64>); 8] = [
+            // An array is never read into the fields by position.
+            (br#"["2.0", 1, "initialized"]"#, Some(INVALID_REQUEST)),
+            (br#"{"jsonrpc":"2.0","method":"x","#, Some(PARSE_ERROR)),
+            (br#"  {"jsonrpc":"2.0","id":null,"result":null}"#, None),
+            (
+                br#"{"jsonrpc":"2.0","id":1,"result":{"a":[1,{"b":null}]}}"#,
+                None,
+            ),
+            (
+                br#"{"jsonrpc":"2.0","id":1,"result":1,"error":{"code":1,"message":"m"}}"#,
+                Some(INVALID_REQUEST),
+            ),
+            // A repeated key: the last one counts, as in a full parse.
+            (
+                br#"{"jsonrpc":"1.0","jsonrpc":"2.0","method":"initialized"}"#,
+                None,
+            ),
+            (
+                br#"{"jsonrpc":"2.0","method":"initialized","method":3}"#,
+                Some(INVALID_REQUEST),
+            ),
+            (
+                br#"{"jsonrpc":"2.0","id":9,"method":"x","params":{"text":"\u00e9\n"}}"#,
+                None,
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(
+                code(&check_body(body.to_vec())),
+                expected,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // A whole file's text goes through unchanged.
+        let big = format!(
+            r#"{{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{{"textDocument":{{"text":"{}"}}}}}}"#,
+            "bucket b {}\\n".repeat(100_000)
+        );
+        assert_eq!(
+            check_body(big.clone().into_bytes()),
+            Frame::Message(big.into_bytes())
         );
     }
 
