@@ -316,6 +316,14 @@ fn init_never_overwrites_and_writes_nothing_when_it_refuses() {
         stderr(&out)
     );
     assert!(!dir.join("main.infra").exists());
+    // A file where the folder should be.
+    let out = infrac(&["init", "extra.infra"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("extra.infra is a file"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -110,6 +110,13 @@ pub fn run(args: &InitArgs) -> ExitCode {
             }),
     );
 
+    if dir.exists() && !dir.is_dir() {
+        eprintln!(
+            "error: {} is a file; infrac init needs a folder (it creates one that is missing)",
+            shown(dir)
+        );
+        return ExitCode::from(EXIT_CANNOT_RUN);
+    }
     // Refuse before writing anything, so a refused init leaves the folder as it was.
     let existing: Vec<&str> = files
         .iter()
