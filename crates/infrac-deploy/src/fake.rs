@@ -27,6 +27,9 @@ struct Inner {
     in_flight: usize,
     max_in_flight: usize,
     counter: u64,
+    /// The caller's account and region, when a test changed them from the defaults.
+    account: Option<String>,
+    region: Option<String>,
 }
 
 impl FakeCloud {
@@ -48,6 +51,14 @@ impl FakeCloud {
     /// Makes the call (`create media`) fail the next `times` times.
     pub fn fail(&self, call: &str, times: usize) {
         self.inner().failing.insert(call.to_string(), times);
+    }
+
+    /// Points the fake's credentials at another account and region (the defaults are
+    /// `123456789012` and `us-east-1`).
+    pub fn set_caller(&self, account: &str, region: &str) {
+        let mut inner = self.inner();
+        inner.account = Some(account.to_string());
+        inner.region = Some(region.to_string());
     }
 
     pub fn calls(&self) -> Vec<String> {
@@ -147,8 +158,16 @@ fn key(r: &Resource) -> (String, String) {
 impl Provider for FakeCloud {
     async fn lookup(&self, name: &str) -> Result<Value, ProviderError> {
         match name {
-            "aws.region" => Ok(json!("us-east-1")),
-            "aws.account_id" => Ok(json!("123456789012")),
+            "aws.region" => Ok(json!(self
+                .inner()
+                .region
+                .clone()
+                .unwrap_or_else(|| "us-east-1".into()))),
+            "aws.account_id" => Ok(json!(self
+                .inner()
+                .account
+                .clone()
+                .unwrap_or_else(|| "123456789012".into()))),
             "default_vpc.subnet_ids" => Ok(json!(["subnet-1", "subnet-2"])),
             other => Err(ProviderError::new(
                 ErrorKind::Other,

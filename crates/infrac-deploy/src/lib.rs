@@ -17,8 +17,8 @@ pub mod provider;
 pub mod resolve;
 
 pub use engine::{
-    ApplyReport, DeployError, Engine, Event, Failure, Loaded, Options, Phase, Progress, Refreshed,
-    DEFAULT_PARALLELISM,
+    ApplyReport, DeployError, Engine, Event, Failure, Home, Loaded, Options, Phase, Progress,
+    Refreshed, DEFAULT_PARALLELISM,
 };
 pub use provider::{ErrorKind, Observed, Provider, ProviderError, Resource};
 pub use resolve::Known;
