@@ -81,7 +81,8 @@ enum Command {
     /// Draw the program: its declarations and triggers, or with `--resources` every planned
     /// AWS resource and its dependencies.
     Graph(cmd::graph::GraphArgs),
-    /// Look at a stack's state (`list`, `show ID`), or clear a stale lock (`unlock`).
+    /// Look at a stack's state (`list`, `show ID`), forget a resource without touching AWS
+    /// (`rm ID`), or clear a stale lock (`unlock`).
     #[command(subcommand)]
     State(cmd::state::StateCommand),
     /// Run the language server (LSP over stdin and stdout) for editors.
