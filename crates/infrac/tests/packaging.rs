@@ -1,0 +1,45 @@
+//! What a function's zip holds, against moto's server with the real `infrac` binary: with
+//! `code = "."` the project's own `.git/` and `.infra/` (the state every deploy rewrites) and
+//! what `.infraignore` lists are left out, so the plan after a deploy is empty.
+
+mod support;
+
+use support::moto::*;
+
+#[test]
+fn code_in_the_project_folder_plans_nothing_after_a_deploy() {
+    let Some(moto) = moto() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let write = |name: &str, text: &str| {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("writes");
+    };
+    write("infra.toml", "name = \"pack-dot\"\n");
+    write(
+        "main.infra",
+        "function hello {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \".\"\n}\n",
+    );
+    write("index.js", "exports.handler = async () => 'hi';\n");
+    write(".git/HEAD", "ref: refs/heads/main\n");
+    write(".infraignore", "*.log\n");
+    write("debug.log", "one\n");
+    let p = root.to_str().expect("utf-8");
+
+    ok(infrac(&moto.url, &["deploy", p, "--yes"], &[]));
+    assert!(root.join(".infra/state/dev.json").is_file());
+    // The deploy wrote the state inside the code folder; git and the log move on too.
+    write(".git/HEAD", "ref: refs/heads/other\n");
+    write("debug.log", "two\n");
+    let out = infrac(&moto.url, &["plan", p, "--detailed-exitcode"], &[]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("No changes"), "{t}");
+
+    // A packaged file still counts.
+    write("index.js", "exports.handler = async () => 'hello';\n");
+    let out = infrac(&moto.url, &["plan", p, "--detailed-exitcode"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    ok(infrac(&moto.url, &["destroy", p, "--yes"], &[]));
+}
