@@ -43,3 +43,46 @@ fn code_in_the_project_folder_plans_nothing_after_a_deploy() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     ok(infrac(&moto.url, &["destroy", p, "--yes"], &[]));
 }
+
+/// W0004 is a warning: `check` passes and `plan` shows the function (a stack never deployed
+/// needs no AWS access).
+#[test]
+fn code_outside_the_project_is_a_warning_and_still_plans() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let project = dir.path().join("app");
+    std::fs::create_dir_all(project.join("src")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("shared")).expect("mkdir");
+    std::fs::write(dir.path().join("shared/index.js"), "exports.handler = 1;\n").expect("writes");
+    std::fs::write(project.join("infra.toml"), "name = \"outside\"\n").expect("writes");
+    std::fs::write(
+        project.join("main.infra"),
+        "schedule s { every = 1h }\nfunction hello {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"../shared\"\n}\ns.on_tick() -> function hello\n",
+    )
+    .expect("writes");
+    let p = project.to_str().expect("utf-8");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("infrac runs")
+    };
+    let out = run(&["check", p]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains("[W0004] Warning: `../shared` is outside the project"),
+        "{t}"
+    );
+    assert!(t.contains("0 errors, 1 warning"), "{t}");
+    let out = run(&["plan", p, "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan json");
+    let function = plan["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["id"] == "hello")
+        .expect("the function is planned");
+    assert_eq!(function["action"], "create");
+}
