@@ -13,6 +13,12 @@ pub trait FileSystem {
     fn list_dir(&self, dir: &Path) -> io::Result<Vec<PathBuf>>;
     fn is_file(&self, path: &Path) -> bool;
     fn is_dir(&self, path: &Path) -> bool;
+    /// Where `path` really is, every link on the way followed (the disk's `canonicalize`).
+    /// The walker of `code` and `build` folders uses it to refuse a link that leaves the
+    /// folder. A file system without links (the default) answers `path` itself.
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        Ok(path.to_path_buf())
+    }
 }
 
 /// Files held in memory. Folders exist by holding something: every ancestor of a file is a

@@ -5,7 +5,9 @@
 //!
 //! Never packaged, so never hashed: `.git/` and `.infra/` folders (the repository, and the
 //! stack's state and lock, which every deploy rewrites), and what the folder's `.infraignore`
-//! lists, in gitignore syntax (`*.log`, `/build/`, `!keep.log`).
+//! lists, in gitignore syntax (`*.log`, `/build/`, `!keep.log`). Links are followed while
+//! they stay inside the folder; one that leads out of it is an error (its files would ship
+//! without being part of the project).
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use infrac_check::FileSystem;
@@ -33,7 +35,12 @@ pub fn code_files(fs: &dyn FileSystem, path: &Path) -> io::Result<Vec<(String, P
     let mut files: Vec<(String, PathBuf)> = Vec::new();
     if fs.is_dir(path) {
         let ignored = ignore_list(fs, path)?;
-        collect(fs, path, "", 0, &ignored, &mut files)?;
+        let walk = Walk {
+            fs,
+            ignored: &ignored,
+            real_root: fs.real_path(path)?,
+        };
+        walk.collect(path, "", 0, &mut files)?;
     } else if fs.is_file(path) {
         let name = path
             .file_name()
@@ -92,44 +99,68 @@ fn ignore_list(fs: &dyn FileSystem, dir: &Path) -> io::Result<Gitignore> {
     })
 }
 
-fn collect(
-    fs: &dyn FileSystem,
-    dir: &Path,
-    prefix: &str,
-    depth: usize,
-    ignored: &Gitignore,
-    out: &mut Vec<(String, PathBuf)>,
-) -> io::Result<()> {
-    if depth > MAX_DEPTH {
-        return Err(io::Error::other(format!(
-            "{} nests more than {MAX_DEPTH} folders deep (a link that loops?)",
-            dir.display()
-        )));
-    }
-    for entry in fs.list_dir(dir)? {
-        let Some(name) = entry.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-            continue;
-        };
-        let relative = if prefix.is_empty() {
-            name.clone()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        if fs.is_dir(&entry) {
-            if NEVER_PACKAGED.contains(&name.as_str())
-                || ignored.matched(Path::new(&relative), true).is_ignore()
+/// One walk of a folder: what to leave out, and where the folder really is.
+struct Walk<'a> {
+    fs: &'a dyn FileSystem,
+    ignored: &'a Gitignore,
+    real_root: PathBuf,
+}
+
+impl Walk<'_> {
+    fn collect(
+        &self,
+        dir: &Path,
+        prefix: &str,
+        depth: usize,
+        out: &mut Vec<(String, PathBuf)>,
+    ) -> io::Result<()> {
+        let fs = self.fs;
+        if depth > MAX_DEPTH {
+            return Err(io::Error::other(format!(
+                "{} nests more than {MAX_DEPTH} folders deep (a link that loops?)",
+                dir.display()
+            )));
+        }
+        for entry in fs.list_dir(dir)? {
+            let Some(name) = entry.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            let relative = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let is_dir = fs.is_dir(&entry);
+            if is_dir && NEVER_PACKAGED.contains(&name.as_str())
+                || self
+                    .ignored
+                    .matched(Path::new(&relative), is_dir)
+                    .is_ignore()
             {
                 continue;
             }
-            collect(fs, &entry, &relative, depth + 1, ignored, out)?;
-        } else if fs.is_file(&entry) {
-            if ignored.matched(Path::new(&relative), false).is_ignore() {
+            if !is_dir && !fs.is_file(&entry) {
                 continue;
             }
-            out.push((relative, entry));
+            let real = fs.real_path(&entry)?;
+            if !real.starts_with(&self.real_root) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "`{relative}` is a link to {}, outside the folder: copy what it needs into \
+                         the folder, or list it in {IGNORE_FILE}",
+                        real.display()
+                    ),
+                ));
+            }
+            if is_dir {
+                self.collect(&entry, &relative, depth + 1, out)?;
+            } else {
+                out.push((relative, entry));
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -86,3 +86,49 @@ fn code_outside_the_project_is_a_warning_and_still_plans() {
         .expect("the function is planned");
     assert_eq!(function["action"], "create");
 }
+
+/// A link inside the code folder is followed while it stays in the folder; one that leads out
+/// of it stops `plan` (and so `deploy`) before anything, naming the link.
+#[cfg(unix)]
+#[test]
+fn a_link_that_leaves_the_code_folder_is_refused() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let project = dir.path().join("app");
+    std::fs::create_dir_all(project.join("src/lib")).expect("mkdir");
+    std::fs::write(project.join("src/index.js"), "exports.handler = 1;\n").expect("writes");
+    std::fs::write(project.join("src/lib/util.js"), "1;\n").expect("writes");
+    std::fs::write(dir.path().join("secret.txt"), "not for Lambda\n").expect("writes");
+    std::fs::write(project.join("infra.toml"), "name = \"links\"\n").expect("writes");
+    std::fs::write(
+        project.join("main.infra"),
+        "schedule s { every = 1h }\nfunction hello {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n}\ns.on_tick() -> function hello\n",
+    )
+    .expect("writes");
+    // Inside the folder: followed.
+    symlink("lib", project.join("src/alias")).expect("links");
+    let p = project.to_str().expect("utf-8");
+    let plan = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("infrac runs")
+    };
+    let out = plan(&["plan", p]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // Out of it: refused, naming the link and where it leads.
+    symlink("../../secret.txt", project.join("src/secret.txt")).expect("links");
+    let out = plan(&["plan", p]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    let real = std::fs::canonicalize(dir.path().join("secret.txt")).expect("real path");
+    assert!(
+        t.contains(&format!(
+            "cannot read `./src`: `secret.txt` is a link to {}, outside the folder",
+            real.display()
+        )),
+        "{t}"
+    );
+}
