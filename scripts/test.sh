@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the repository, on a fresh machine: installs what is missing (Neovim, npm
-# packages, the tree-sitter CLI), builds in debug, and runs the Rust tests, the examples, the
-# grammar tests and the editor tests. Ends with one line: `all: N passed, M failed`.
+# packages, the tree-sitter CLI, pytest-lsp), builds in debug, and runs the Rust tests, the
+# examples, the grammar tests, the editor tests and the language server against recorded
+# client profiles. Ends with one line: `all: N passed, M failed`.
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh rust       only the Rust workspace (cargo test + examples)
@@ -84,6 +85,8 @@ if [ "$only" = "all" ]; then
   run_part "grammar" bash grammar/test.sh
   # With INFRAC_BIN the Neovim tests also drive the real `infrac lsp` end to end.
   run_part "editors" env INFRAC_BIN="$root/target/debug/infrac" bash editors/test.sh
+  # pytest-lsp: every recorded client profile, every position of the examples and fixtures.
+  run_part "lsp-clients" env INFRAC_BIN="$root/target/debug/infrac" bash editors/lsp-clients/run.sh
 fi
 # Last: the clean clone's builds share target/ and replace target/debug/infrac with the
 # committed tree's (the same tree in CI).

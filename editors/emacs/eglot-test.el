@@ -3,9 +3,11 @@
 ;; Loads the elisp block under "### Emacs (eglot)" of editors/nvim/README.md
 ;; exactly as a user would paste it, then checks it against the fake language
 ;; server of the Neovim tests (editors/nvim/tests/fake_lsp.py), started as
-;; `infrac lsp` through a wrapper put first on PATH.
+;; `infrac lsp` through a wrapper put first on PATH. With INFRAC_BIN set, hover text and
+;; completion are also checked against the real `infrac lsp`, with eglot's own capabilities.
 ;;
-;;   emacs --batch -l ert -l editors/emacs/eglot-test.el -f ert-run-tests-batch-and-exit
+;;   [INFRAC_BIN=target/debug/infrac] emacs --batch -l ert -l editors/emacs/eglot-test.el \
+;;     -f ert-run-tests-batch-and-exit
 ;;
 ;; Needs Emacs 28+ with eglot (built in from 29; Debian's elpa-eglot on 28) and python3.
 
@@ -97,10 +99,81 @@
       (should (string-match-p "unknown resource kind `buckt`" text)))
     (should (eq (flymake-diagnostic-type (car diags)) 'eglot-error))))
 
+;; The real `infrac lsp` (INFRAC_BIN), with eglot's own capabilities: hover text and
+;; completion as eglot receives them. Skipped without INFRAC_BIN.
+
+(defconst infra-test-real-bin (getenv "INFRAC_BIN"))
+(defvar infra-test-real-server nil)
+(defconst infra-test-example
+  (expand-file-name "../examples/thumbnailer" infra-test-editors))
+
+(defun infra-test-real-open ()
+  "Visit a scratch copy of examples/thumbnailer with eglot on the real `infrac lsp`."
+  (let ((dir (expand-file-name "real/" infra-test-dir)))
+    (unless (file-directory-p dir)
+      (copy-directory infra-test-example dir nil t t))
+    (find-file (expand-file-name "main.infra" dir))
+    (unless (and infra-test-real-server (jsonrpc-running-p infra-test-real-server))
+      ;; What `M-x eglot' would start, with the real server as the contact.
+      (let ((args (eglot--guess-contact)))
+        (setf (nth 3 args) (list infra-test-real-bin "lsp"))
+        (setq infra-test-real-server (apply #'eglot args))))
+    infra-test-real-server))
+
+(defun infra-test-text (contents)
+  "The text of hover CONTENTS: a string, MarkupContent or MarkedString."
+  (cond ((stringp contents) contents)
+        ((plist-get contents :value))
+        (t (mapconcat (lambda (c) (if (stringp c) c (plist-get c :value))) contents "\n"))))
+
+(ert-deftest infra-eglot-real-hover-text ()
+  "Hover on a task shows its kind and the AWS resources it creates, in a form eglot takes."
+  (skip-unless infra-test-real-bin)
+  (let ((server (infra-test-real-open)))
+    (goto-char (point-min))
+    (search-forward "task ffm")
+    (let* ((hover (jsonrpc-request server :textDocument/hover
+                                   (eglot--TextDocumentPositionParams)))
+           (text (infra-test-text (plist-get hover :contents))))
+      (should (string-match-p "ffmpeg" text))
+      (should (string-match-p "(Amazon ECS on AWS Fargate)" text))
+      (should (string-match-p "aws:ecs:TaskDefinition" text)))))
+
+(ert-deftest infra-eglot-real-completion ()
+  "Completion in a task block offers its attributes; without snippet support no item is a
+snippet and no text holds a `${1:' placeholder."
+  (skip-unless infra-test-real-bin)
+  (let* ((server (infra-test-real-open))
+         (caps (eglot-client-capabilities server))
+         (snippets (eq t (plist-get (plist-get (plist-get (plist-get caps :textDocument)
+                                                           :completion)
+                                                :completionItem)
+                                     :snippetSupport))))
+    (goto-char (point-min))
+    (search-forward "reads media")
+    (beginning-of-line)
+    (insert "  \n")
+    (forward-line -1)
+    (end-of-line)
+    (eglot--signal-textDocument/didChange)
+    (let* ((result (jsonrpc-request server :textDocument/completion
+                                    (eglot--TextDocumentPositionParams)))
+           (items (if (vectorp result) result (plist-get result :items)))
+           (labels (mapcar (lambda (i) (plist-get i :label)) items)))
+      (should (member "image" labels))
+      (should (member "storage" labels))
+      (unless snippets
+        (seq-doseq (item items)
+          (should-not (eql 2 (plist-get item :insertTextFormat)))
+          (let ((text (or (plist-get (plist-get item :textEdit) :newText)
+                          (plist-get item :insertText) "")))
+            (should-not (string-match-p "\\${[0-9]" text))))))))
+
 (add-hook 'kill-emacs-hook
           (lambda ()
-            (when (and infra-test-server (jsonrpc-running-p infra-test-server))
-              (ignore-errors (eglot-shutdown infra-test-server)))
+            (dolist (server (list infra-test-server infra-test-real-server))
+              (when (and server (jsonrpc-running-p server))
+                (ignore-errors (eglot-shutdown server))))
             (delete-directory infra-test-dir t)))
 
 ;;; eglot-test.el ends here

@@ -19,6 +19,12 @@ pub trait FileSystem {
     fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
         Ok(path.to_path_buf())
     }
+    /// The content hash of a `code` or `build` path, when this file system keeps one (the
+    /// language server hashes away from its requests and answers from a cache); `None` has
+    /// the caller hash by reading.
+    fn cached_content_hash(&self, _path: &Path) -> Option<io::Result<String>> {
+        None
+    }
 }
 
 /// Files held in memory. Folders exist by holding something: every ancestor of a file is a

@@ -40,6 +40,67 @@ pub struct CompletionItem {
     pub replace: Span,
 }
 
+impl CompletionItem {
+    /// The text to insert for a client without snippets: every placeholder's default (the
+    /// first choice of a choice), tab stops dropped. The defaults are valid values, so what is
+    /// inserted checks (but for names the user is meant to change).
+    pub fn plain_text(&self) -> String {
+        if self.snippet {
+            snippet_to_plain(&self.insert_text)
+        } else {
+            self.insert_text.clone()
+        }
+    }
+}
+
+/// A snippet's text as plain text: `${1:name}` is `name`, `${2|a,b|}` is `a`, `$0` and `${3}`
+/// are nothing, and `\$`, `\}`, `\\` are the characters they escape.
+fn snippet_to_plain(snippet: &str) -> String {
+    let mut out = String::with_capacity(snippet.len());
+    let mut chars = snippet.chars().peekable();
+    // How many `${N:` placeholders are open: their closing `}` is dropped.
+    let mut open = 0usize;
+    let skip_digits = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+        while chars.peek().is_some_and(char::is_ascii_digit) {
+            chars.next();
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            '$' if chars.peek().is_some_and(char::is_ascii_digit) => skip_digits(&mut chars),
+            '$' if chars.peek() == Some(&'{') => {
+                chars.next();
+                skip_digits(&mut chars);
+                match chars.next() {
+                    Some(':') => open += 1,
+                    Some('|') => {
+                        // The first choice; the others and the closing `|}` go.
+                        let mut first = true;
+                        for c in chars.by_ref() {
+                            match c {
+                                ',' => first = false,
+                                '|' => break,
+                                _ if first => out.push(c),
+                                _ => {}
+                            }
+                        }
+                        if chars.peek() == Some(&'}') {
+                            chars.next();
+                        }
+                    }
+                    // `${3}`, or something that is not a placeholder after all.
+                    Some('}') | None => {}
+                    Some(other) => out.push(other),
+                }
+            }
+            '}' if open > 0 => open -= 1,
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 struct Ctx<'a> {
     analysis: &'a Analysis,
     text: &'a str,
@@ -734,6 +795,28 @@ fn values_for(ctx: &mut Ctx<'_>, kind_schema: &KindSchema, attr: &AttrSchema, bl
             None,
             name,
             false,
+        );
+    }
+}
+
+#[cfg(test)]
+mod plain_text_tests {
+    use super::snippet_to_plain;
+
+    #[test]
+    fn snippets_as_plain_text_keep_the_defaults() {
+        assert_eq!(
+            snippet_to_plain("task ${1:name} {\n  image = \"${2:public.ecr.aws/x:1}\"\n  $0\n}"),
+            "task name {\n  image = \"public.ecr.aws/x:1\"\n  \n}"
+        );
+        assert_eq!(
+            snippet_to_plain("on_put(\"${1:.jpg}\") -> ${2|function,task|} ${3:target}"),
+            "on_put(\".jpg\") -> function target"
+        );
+        assert_eq!(snippet_to_plain("let ${1:name} = ${0}"), "let name = ");
+        assert_eq!(
+            snippet_to_plain("a \\$1 \\} \\\\ ${1:x${2:y}z}"),
+            "a $1 } \\ xyz"
         );
     }
 }

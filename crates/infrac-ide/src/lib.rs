@@ -28,7 +28,7 @@ pub use navigation::{
 pub use structure::{
     document_symbols, folding_ranges, selection_ranges, DocumentSymbol, FoldingRange, SymbolKind,
 };
-pub use tokens::{semantic_tokens, SemanticToken, TokenModifier, TokenType};
+pub use tokens::{semantic_tokens, SemanticToken, TokenModifier, TokenModifiers, TokenType};
 
 use infrac_check::project::{FileSystem, Project};
 use infrac_check::{check_project, Checked};

@@ -10,7 +10,8 @@ use infrac_syntax::token::Kind;
 use infrac_syntax::{FileId, Span};
 use std::collections::HashMap;
 
-/// The token types, in the order of the legend the server announces.
+/// What a token is. The language server maps these to the protocol's token types; the
+/// order here means nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TokenType {
     Keyword,
@@ -30,45 +31,68 @@ pub enum TokenType {
     Operator,
 }
 
-impl TokenType {
-    pub const ALL: [TokenType; 10] = [
-        TokenType::Keyword,
-        TokenType::Type,
-        TokenType::Variable,
-        TokenType::Property,
-        TokenType::Method,
-        TokenType::Parameter,
-        TokenType::String,
-        TokenType::Number,
-        TokenType::Comment,
-        TokenType::Operator,
-    ];
-}
-
-/// Modifiers, as bits in the order of the legend.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Something more a token is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TokenModifier {
-    Declaration = 0,
-    Readonly = 1,
-    Documentation = 2,
-    DefaultLibrary = 3,
+    /// Where a name is declared.
+    Declaration,
+    /// A `let`, declared or used.
+    Readonly,
+    /// A `///` doc comment.
+    Documentation,
+    /// `event`, which the language provides.
+    DefaultLibrary,
 }
 
 impl TokenModifier {
-    pub const ALL: [TokenModifier; 4] = [
-        TokenModifier::Declaration,
-        TokenModifier::Readonly,
-        TokenModifier::Documentation,
-        TokenModifier::DefaultLibrary,
-    ];
+    const fn bit(self) -> u8 {
+        match self {
+            TokenModifier::Declaration => 1,
+            TokenModifier::Readonly => 2,
+            TokenModifier::Documentation => 4,
+            TokenModifier::DefaultLibrary => 8,
+        }
+    }
+}
+
+/// A set of [`TokenModifier`]s.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TokenModifiers(u8);
+
+impl TokenModifiers {
+    pub const NONE: TokenModifiers = TokenModifiers(0);
+
+    #[must_use]
+    pub const fn with(self, modifier: TokenModifier) -> Self {
+        TokenModifiers(self.0 | modifier.bit())
+    }
+
+    pub const fn contains(self, modifier: TokenModifier) -> bool {
+        self.0 & modifier.bit() != 0
+    }
+
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The modifiers in the set.
+    pub fn iter(self) -> impl Iterator<Item = TokenModifier> {
+        [
+            TokenModifier::Declaration,
+            TokenModifier::Readonly,
+            TokenModifier::Documentation,
+            TokenModifier::DefaultLibrary,
+        ]
+        .into_iter()
+        .filter(move |m| self.contains(*m))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SemanticToken {
     pub span: Span,
     pub ty: TokenType,
-    /// Bit `1 << m as u32` for each modifier `m`.
-    pub modifiers: u32,
+    pub modifiers: TokenModifiers,
 }
 
 /// The tokens of a file in source order, none overlapping, none spanning lines.
@@ -76,16 +100,14 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
     let Some((text, syntax)) = analysis.source(file) else {
         return Vec::new();
     };
-    let mut roles: HashMap<usize, (TokenType, u32)> = HashMap::new();
-    let bit = |m: TokenModifier| 1u32 << (m as u32);
+    let mut roles: HashMap<usize, (TokenType, TokenModifiers)> = HashMap::new();
+    let none = TokenModifiers::NONE;
     let model = &analysis.checked.model;
     for symbol in model.symbols.iter().filter(|s| s.file == file) {
-        let modifiers = bit(TokenModifier::Declaration)
-            | if symbol.kind == ModelSymbolKind::Let {
-                bit(TokenModifier::Readonly)
-            } else {
-                0
-            };
+        let mut modifiers = none.with(TokenModifier::Declaration);
+        if symbol.kind == ModelSymbolKind::Let {
+            modifiers = modifiers.with(TokenModifier::Readonly);
+        }
         let ty = if symbol.kind == ModelSymbolKind::Output {
             TokenType::Property
         } else {
@@ -100,9 +122,9 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
             (
                 TokenType::Variable,
                 if readonly {
-                    bit(TokenModifier::Readonly)
+                    none.with(TokenModifier::Readonly)
                 } else {
-                    0
+                    none
                 },
             ),
         );
@@ -111,13 +133,13 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
         let block = match item {
             Item::Resource(r) => r.block.as_ref(),
             Item::Trigger(t) => {
-                roles.insert(t.event.span.start, (TokenType::Method, 0));
+                roles.insert(t.event.span.start, (TokenType::Method, none));
                 roles
                     .entry(t.source.span.start)
-                    .or_insert((TokenType::Variable, 0));
+                    .or_insert((TokenType::Variable, none));
                 roles
                     .entry(t.target.span.start)
-                    .or_insert((TokenType::Variable, 0));
+                    .or_insert((TokenType::Variable, none));
                 t.block.as_ref()
             }
             Item::Let(b) | Item::Output(b) => {
@@ -128,7 +150,10 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
         };
         for member in block.map_or(&[][..], |b| b.members.as_slice()) {
             if let Member::Attr(a) = member {
-                roles.insert(a.name.span.start, (TokenType::Property, 0));
+                roles.insert(
+                    a.name.span.start,
+                    (TokenType::Property, TokenModifiers::NONE),
+                );
                 mark_expr(&a.value, &mut roles);
             }
         }
@@ -139,21 +164,24 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
     for (token, span) in &lexed.tokens {
         let (ty, modifiers) = match token.kind {
             Kind::KwBucket | Kind::KwFunction | Kind::KwTask | Kind::KwSchedule => {
-                (TokenType::Type, 0)
+                (TokenType::Type, none)
             }
-            Kind::KwEvent => (TokenType::Parameter, bit(TokenModifier::DefaultLibrary)),
+            Kind::KwEvent => (
+                TokenType::Parameter,
+                none.with(TokenModifier::DefaultLibrary),
+            ),
             k if k.is_keyword() => roles
                 .get(&span.start)
                 .copied()
-                .unwrap_or((TokenType::Keyword, 0)),
+                .unwrap_or((TokenType::Keyword, none)),
             Kind::Ident => match roles.get(&span.start) {
                 Some(&role) => role,
                 None => continue,
             },
-            Kind::Int | Kind::Duration | Kind::Size | Kind::BadNumber => (TokenType::Number, 0),
-            Kind::StrOpen | Kind::StrText | Kind::StrClose => (TokenType::String, 0),
+            Kind::Int | Kind::Duration | Kind::Size | Kind::BadNumber => (TokenType::Number, none),
+            Kind::StrOpen | Kind::StrText | Kind::StrClose => (TokenType::String, none),
             Kind::InterpOpen | Kind::InterpClose | Kind::Arrow | Kind::Eq => {
-                (TokenType::Operator, 0)
+                (TokenType::Operator, none)
             }
             _ => continue,
         };
@@ -167,9 +195,9 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
     }
     for comment in &syntax.comments {
         let modifiers = if comment.kind == CommentKind::Doc {
-            bit(TokenModifier::Documentation)
+            none.with(TokenModifier::Documentation)
         } else {
-            0
+            none
         };
         // Block comments are split at line ends: a token may not span lines.
         let mut start = comment.span.start;
@@ -189,17 +217,23 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
     out
 }
 
-fn mark_expr(expr: &infrac_syntax::ast::Expr, roles: &mut HashMap<usize, (TokenType, u32)>) {
+fn mark_expr(
+    expr: &infrac_syntax::ast::Expr,
+    roles: &mut HashMap<usize, (TokenType, TokenModifiers)>,
+) {
     match &expr.kind {
         ExprKind::Path(parts) => {
             for part in parts.iter().skip(1) {
-                roles.insert(part.span.start, (TokenType::Property, 0));
+                roles.insert(part.span.start, (TokenType::Property, TokenModifiers::NONE));
             }
         }
         ExprKind::List(items) => items.iter().for_each(|i| mark_expr(i, roles)),
         ExprKind::Map(entries) => {
             for entry in entries {
-                roles.insert(entry.key.span.start, (TokenType::Property, 0));
+                roles.insert(
+                    entry.key.span.start,
+                    (TokenType::Property, TokenModifiers::NONE),
+                );
                 mark_expr(&entry.value, roles);
             }
         }
@@ -232,11 +266,11 @@ mod tests {
                 format!(
                     "{:?}{} {}",
                     t.ty,
-                    if t.modifiers == 0 {
-                        String::new()
-                    } else {
-                        format!("/{}", t.modifiers)
-                    },
+                    t.modifiers.iter().fold(String::new(), |mut out, m| {
+                        out.push('/');
+                        out.push_str(&format!("{m:?}"));
+                        out
+                    }),
                     &text[t.span.range()]
                 )
             })

@@ -3,14 +3,20 @@
 //! and answers from the same compiler the CLI uses.
 //!
 //! Architecture invariant: this is the only crate that knows lsp-types (`ls_types`); the IDE
-//! layer below speaks byte offsets and plain structs, and `convert.rs` translates.
+//! layer below speaks byte offsets and plain structs; `from_proto` and `to_proto` translate,
+//! shaped by the client's capabilities as negotiated once in `caps`.
 
-mod convert;
+mod caps;
+mod from_proto;
+mod handlers;
+mod hashing;
 mod server;
+mod to_proto;
+pub mod transport;
 mod workspace;
 
 pub use server::Backend;
-use tower_lsp_server::{ClientSocket, LspService, Server};
+use tower_lsp_server::{ClientSocket, LspService};
 
 /// The server as a tower service, for tests and for transports other than stdio.
 pub fn service() -> (LspService<Backend>, ClientSocket) {
@@ -24,11 +30,9 @@ pub fn run_stdio() -> std::io::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        let (service, socket) = service();
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
-    });
+    runtime.block_on(transport::serve(tokio::io::stdin(), tokio::io::stdout()));
+    // Reading stdin blocks a thread that only returns when the client closes it; after `exit`
+    // the process must not wait for that.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     Ok(())
 }

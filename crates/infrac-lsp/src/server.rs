@@ -6,23 +6,26 @@
 //! into the next run, and a result whose project changed while it was computed is dropped.
 //! Queries wait for the current analysis. Every IDE call runs inside `catch_unwind`: a bug
 //! answers that one request with an error and the server carries on.
+//!
+//! The request handlers themselves are in `handlers/`, one file per group; this file only
+//! routes to them.
 
-use crate::convert::{self, location, uri_of, workspace_edit};
-use crate::workspace::{project_root, whole, Workspace};
-use infrac_check::model::SymbolKind as ModelSymbolKind;
-use infrac_ide::{
-    self as ide, Analysis, CompletionKind, HighlightKind, SymbolKind as IdeSymbolKind,
-    TokenModifier, TokenType,
-};
-use infrac_syntax::ast::ResourceKind;
+use crate::caps::Negotiated;
+use crate::from_proto::file_path;
+use crate::handlers;
+use crate::hashing::{HashCache, Limits};
+use crate::to_proto;
+use crate::workspace::{project_root, Workspace};
+use infrac_ide::Analysis;
 use infrac_syntax::FileId;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use tokio::sync::watch;
 use tower_lsp_server::jsonrpc::{Error, Result};
-// The protocol's types are the vocabulary of this whole module.
+// The protocol's types are the vocabulary of the trait this file implements.
 #[allow(clippy::wildcard_imports)]
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
@@ -70,29 +73,41 @@ impl AnalysisThread {
 const WAIT_FOR_ANALYSIS: Duration = Duration::from_secs(20);
 
 pub struct Backend {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 /// The newest analysis of a project and the generation it was made from.
 type Latest = Option<(u64, Arc<Analysis>)>;
 
-struct Inner {
-    client: Client,
+pub(crate) struct Inner {
+    pub(crate) client: Client,
     analysis_thread: AnalysisThread,
-    workspace: Mutex<Workspace>,
+    /// What the client can take, from `initialize` (the plainest until then).
+    caps: Mutex<Negotiated>,
+    pub(crate) workspace: Mutex<Workspace>,
     /// Per project: the newest analysis, for queries waiting on it.
     published: Mutex<std::collections::HashMap<PathBuf, watch::Sender<Latest>>>,
     /// Projects whose diagnostics task is running.
     running: Mutex<std::collections::HashSet<PathBuf>>,
+    /// Told when a folder hash changed (see `hashing.rs`); taken by `initialized`.
+    pub(crate) hash_changes: Mutex<Option<UnboundedReceiver<()>>>,
 }
 
 impl Backend {
     pub fn new(client: Client) -> Self {
+        let (changed, hash_changes) = unbounded_channel();
+        let hashes = HashCache::start(Limits::default(), move || {
+            let _ = changed.send(());
+        });
+        let mut workspace = Workspace::default();
+        workspace.hashes = Some(hashes);
         Self {
             inner: Arc::new(Inner {
                 client,
                 analysis_thread: AnalysisThread::start(),
-                workspace: Mutex::new(Workspace::default()),
+                caps: Mutex::new(Negotiated::default()),
+                hash_changes: Mutex::new(Some(hash_changes)),
+                workspace: Mutex::new(workspace),
                 published: Mutex::new(std::collections::HashMap::new()),
                 running: Mutex::new(std::collections::HashSet::new()),
             }),
@@ -102,25 +117,20 @@ impl Backend {
 
 /// A poisoned lock still holds consistent data here (every critical section is short and
 /// leaves the state whole), so the server keeps going rather than failing every request.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn file_path(uri: &Uri) -> Option<PathBuf> {
-    let path = uri.to_file_path()?.into_owned();
-    path.is_absolute().then_some(path)
-}
-
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Runs an IDE query, turning a panic into an error response.
-fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|panic| {
         let detail = panic
             .downcast_ref::<&str>()
@@ -134,6 +144,39 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
 }
 
 impl Inner {
+    pub(crate) fn caps(&self) -> Negotiated {
+        *lock(&self.caps)
+    }
+
+    pub(crate) fn set_caps(&self, caps: Negotiated) {
+        *lock(&self.caps) = caps;
+    }
+
+    /// Makes every project analyse again when a folder hash changed, so that hover and code
+    /// lenses show the new value. Bursts of changes make one new analysis.
+    pub(crate) fn follow_hash_changes(self: &Arc<Self>) {
+        let Some(mut changes) = lock(&self.hash_changes).take() else {
+            return;
+        };
+        let inner = self.clone();
+        tokio::spawn(async move {
+            while changes.recv().await.is_some() {
+                while changes.try_recv().is_ok() {}
+                let roots: Vec<PathBuf> = {
+                    let mut workspace = lock(&inner.workspace);
+                    let roots: Vec<PathBuf> = workspace.projects.keys().cloned().collect();
+                    for root in &roots {
+                        workspace.touch(&root.join("_"));
+                    }
+                    roots
+                };
+                for root in roots {
+                    inner.schedule(root);
+                }
+            }
+        });
+    }
+
     fn sender(&self, root: &Path) -> watch::Sender<Latest> {
         lock(&self.published)
             .entry(root.to_path_buf())
@@ -143,7 +186,7 @@ impl Inner {
 
     /// Starts the diagnostics task of a project unless it runs already (then it will see the
     /// new generation when it finishes and run again).
-    fn schedule(self: &Arc<Self>, root: PathBuf) {
+    pub(crate) fn schedule(self: &Arc<Self>, root: PathBuf) {
         // The analysis that stopped being current: queries wait for the next one, so let it
         // go now (also from the channel waiting queries read), and free it on another thread.
         let mut retired = lock(&self.workspace).take_retired();
@@ -207,6 +250,7 @@ impl Inner {
     }
 
     async fn publish(&self, root: &Path, analysis: &Analysis) {
+        let caps = self.caps();
         let mut batches = Vec::new();
         {
             let mut workspace = lock(&self.workspace);
@@ -219,12 +263,13 @@ impl Inner {
             let project = workspace.projects.entry(root.to_path_buf()).or_default();
             let mut now = std::collections::HashMap::new();
             for (file, _) in analysis.project.sources() {
-                let Some(uri) = uri_of(analysis, file.id) else {
+                let Some(uri) = to_proto::uri(analysis, file.id) else {
                     continue;
                 };
+                // No explanation pages yet: `None` is where their links will go.
                 let diagnostics: Vec<Diagnostic> = analysis
                     .diagnostics(file.id)
-                    .filter_map(|d| convert::diagnostic(analysis, d))
+                    .filter_map(|d| to_proto::diagnostic(&caps, analysis, d, None))
                     .collect();
                 let version = versions.get(&file.path).copied();
                 // Send what changed, and an open document's diagnostics for its new version.
@@ -246,6 +291,7 @@ impl Inner {
             project.published = now;
         }
         for (uri, diagnostics, version) in batches {
+            let version = to_proto::diagnostics_version(&caps, version);
             self.client
                 .publish_diagnostics(uri, diagnostics, version)
                 .await;
@@ -253,7 +299,7 @@ impl Inner {
     }
 
     /// The current analysis of the document's project, and the document's file in it.
-    async fn analysis(self: &Arc<Self>, uri: &Uri) -> Option<(Arc<Analysis>, FileId)> {
+    pub(crate) async fn analysis(self: &Arc<Self>, uri: &Uri) -> Option<(Arc<Analysis>, FileId)> {
         let path = file_path(uri)?;
         let root = project_root(&path);
         let (current, generation) = {
@@ -299,188 +345,13 @@ impl Inner {
     }
 }
 
-// `deprecated` is a field the protocol keeps for old clients.
-#[allow(deprecated)]
-fn convert_symbol(
-    source: &infrac_check::project::SourceFile,
-    s: ide::DocumentSymbol,
-) -> DocumentSymbol {
-    DocumentSymbol {
-        name: s.name,
-        detail: s.detail,
-        kind: symbol_kind(s.kind),
-        tags: None,
-        deprecated: None,
-        range: convert::range(source, s.span),
-        selection_range: convert::range(source, s.selection),
-        children: Some(
-            s.children
-                .into_iter()
-                .map(|c| convert_symbol(source, c))
-                .collect(),
-        ),
-    }
-}
-
-fn completion_kind(kind: CompletionKind) -> CompletionItemKind {
-    match kind {
-        CompletionKind::Keyword => CompletionItemKind::KEYWORD,
-        CompletionKind::Kind => CompletionItemKind::CLASS,
-        CompletionKind::Attribute => CompletionItemKind::PROPERTY,
-        CompletionKind::Value => CompletionItemKind::VALUE,
-        CompletionKind::Resource => CompletionItemKind::VARIABLE,
-        CompletionKind::Event => CompletionItemKind::EVENT,
-        CompletionKind::Field => CompletionItemKind::FIELD,
-        CompletionKind::Variable => CompletionItemKind::CONSTANT,
-    }
-}
-
-fn symbol_kind(kind: IdeSymbolKind) -> SymbolKind {
-    match kind {
-        IdeSymbolKind::Resource(ResourceKind::Bucket) => SymbolKind::STRUCT,
-        IdeSymbolKind::Resource(ResourceKind::Function) => SymbolKind::FUNCTION,
-        IdeSymbolKind::Resource(ResourceKind::Task) => SymbolKind::CLASS,
-        IdeSymbolKind::Resource(ResourceKind::Schedule) => SymbolKind::EVENT,
-        IdeSymbolKind::Unknown => SymbolKind::OBJECT,
-        IdeSymbolKind::Trigger => SymbolKind::EVENT,
-        IdeSymbolKind::Let => SymbolKind::CONSTANT,
-        IdeSymbolKind::Output => SymbolKind::PROPERTY,
-        IdeSymbolKind::Attribute => SymbolKind::FIELD,
-        IdeSymbolKind::Access => SymbolKind::KEY,
-    }
-}
-
-fn model_symbol_kind(kind: ModelSymbolKind) -> SymbolKind {
-    match kind {
-        ModelSymbolKind::Resource(Some(k)) => symbol_kind(IdeSymbolKind::Resource(k)),
-        ModelSymbolKind::Resource(None) => SymbolKind::OBJECT,
-        ModelSymbolKind::Let => SymbolKind::CONSTANT,
-        ModelSymbolKind::Output => SymbolKind::PROPERTY,
-    }
-}
-
-fn token_legend() -> SemanticTokensLegend {
-    let types = TokenType::ALL
-        .iter()
-        .map(|t| match t {
-            TokenType::Keyword => SemanticTokenType::KEYWORD,
-            TokenType::Type => SemanticTokenType::TYPE,
-            TokenType::Variable => SemanticTokenType::VARIABLE,
-            TokenType::Property => SemanticTokenType::PROPERTY,
-            TokenType::Method => SemanticTokenType::METHOD,
-            TokenType::Parameter => SemanticTokenType::PARAMETER,
-            TokenType::String => SemanticTokenType::STRING,
-            TokenType::Number => SemanticTokenType::NUMBER,
-            TokenType::Comment => SemanticTokenType::COMMENT,
-            TokenType::Operator => SemanticTokenType::OPERATOR,
-        })
-        .collect();
-    let modifiers = TokenModifier::ALL
-        .iter()
-        .map(|m| match m {
-            TokenModifier::Declaration => SemanticTokenModifier::DECLARATION,
-            TokenModifier::Readonly => SemanticTokenModifier::READONLY,
-            TokenModifier::Documentation => SemanticTokenModifier::DOCUMENTATION,
-            TokenModifier::DefaultLibrary => SemanticTokenModifier::DEFAULT_LIBRARY,
-        })
-        .collect();
-    SemanticTokensLegend {
-        token_types: types,
-        token_modifiers: modifiers,
-    }
-}
-
 impl LanguageServer for Backend {
-    async fn initialize(&self, _: InitializeParams) -> Result<InitializeResult> {
-        Ok(InitializeResult {
-            server_info: Some(ServerInfo {
-                name: "infrac".to_string(),
-                version: Some(env!("CARGO_PKG_VERSION").to_string()),
-            }),
-            capabilities: ServerCapabilities {
-                text_document_sync: Some(TextDocumentSyncCapability::Options(
-                    TextDocumentSyncOptions {
-                        open_close: Some(true),
-                        change: Some(TextDocumentSyncKind::INCREMENTAL),
-                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
-                        ..TextDocumentSyncOptions::default()
-                    },
-                )),
-                completion_provider: Some(CompletionOptions {
-                    trigger_characters: Some(vec![
-                        ".".to_string(),
-                        "=".to_string(),
-                        " ".to_string(),
-                        "\"".to_string(),
-                    ]),
-                    ..CompletionOptions::default()
-                }),
-                hover_provider: Some(HoverProviderCapability::Simple(true)),
-                definition_provider: Some(OneOf::Left(true)),
-                references_provider: Some(OneOf::Left(true)),
-                rename_provider: Some(OneOf::Right(RenameOptions {
-                    prepare_provider: Some(true),
-                    work_done_progress_options: WorkDoneProgressOptions::default(),
-                })),
-                document_symbol_provider: Some(OneOf::Left(true)),
-                workspace_symbol_provider: Some(OneOf::Left(true)),
-                document_highlight_provider: Some(OneOf::Left(true)),
-                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
-                selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
-                semantic_tokens_provider: Some(
-                    SemanticTokensServerCapabilities::SemanticTokensOptions(
-                        SemanticTokensOptions {
-                            legend: token_legend(),
-                            full: Some(SemanticTokensFullOptions::Bool(true)),
-                            range: None,
-                            work_done_progress_options: WorkDoneProgressOptions::default(),
-                        },
-                    ),
-                ),
-                document_formatting_provider: Some(OneOf::Left(true)),
-                document_link_provider: Some(DocumentLinkOptions {
-                    resolve_provider: Some(false),
-                    work_done_progress_options: WorkDoneProgressOptions::default(),
-                }),
-                code_action_provider: Some(CodeActionProviderCapability::Options(
-                    CodeActionOptions {
-                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
-                        ..CodeActionOptions::default()
-                    },
-                )),
-                inlay_hint_provider: Some(OneOf::Left(true)),
-                code_lens_provider: Some(CodeLensOptions {
-                    resolve_provider: Some(false),
-                }),
-                ..ServerCapabilities::default()
-            },
-            ..InitializeResult::default()
-        })
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        Ok(handlers::lifecycle::initialize(&self.inner, &params))
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        // Files changed outside the editor (a `git pull`) reach us through watchers.
-        let watchers = ["**/*.infra", "**/infra.toml", "**/.infra/state/*.json"]
-            .iter()
-            .map(|glob| FileSystemWatcher {
-                glob_pattern: GlobPattern::String((*glob).to_string()),
-                kind: None,
-            })
-            .collect();
-        let registration = Registration {
-            id: "infrac-watched-files".to_string(),
-            method: "workspace/didChangeWatchedFiles".to_string(),
-            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
-                watchers,
-            })
-            .ok(),
-        };
-        // A client without dynamic registration answers with an error; that is fine.
-        let _ = self
-            .inner
-            .client
-            .register_capability(vec![registration])
-            .await;
+        handlers::lifecycle::initialized(&self.inner);
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -488,498 +359,120 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        let doc = params.text_document;
-        let Some(path) = file_path(&doc.uri) else {
-            return;
-        };
-        let root = lock(&self.inner.workspace).open(&path, doc.uri, &doc.text, doc.version);
-        self.inner.schedule(root);
+        handlers::documents::did_open(&self.inner, params);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        let Some(path) = file_path(&params.text_document.uri) else {
-            return;
-        };
-        let applied = lock(&self.inner.workspace).change(
-            &path,
-            params.text_document.version,
-            params.content_changes,
-        );
-        if applied {
-            self.inner.schedule(project_root(&path));
-        }
+        handlers::documents::did_change(&self.inner, params);
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        let Some(path) = file_path(&params.text_document.uri) else {
-            return;
-        };
-        let root = lock(&self.inner.workspace).touch(&path);
-        self.inner.schedule(root);
+        handlers::documents::did_save(&self.inner, &params);
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        let Some(path) = file_path(&params.text_document.uri) else {
-            return;
-        };
-        lock(&self.inner.workspace).close(&path);
-        self.inner.schedule(project_root(&path));
+        handlers::documents::did_close(&self.inner, &params);
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let mut roots = std::collections::HashSet::new();
-        {
-            let mut workspace = lock(&self.inner.workspace);
-            for change in params.changes {
-                let Some(path) = file_path(&change.uri) else {
-                    continue;
-                };
-                // Open documents are what the user sees; the disk catches up on save.
-                if workspace.documents.contains_key(&path) {
-                    continue;
-                }
-                let root = if path.components().any(|c| c.as_os_str() == ".infra") {
-                    path.ancestors()
-                        .find(|p| p.ends_with(".infra"))
-                        .and_then(Path::parent)
-                        .map(Path::to_path_buf)
-                } else {
-                    Some(project_root(&path))
-                };
-                if let Some(root) = root {
-                    workspace.touch(&root.join("_"));
-                    roots.insert(root);
-                }
-            }
-        }
-        for root in roots {
-            self.inner.schedule(root);
-        }
+        handlers::documents::did_change_watched_files(&self.inner, params);
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let p = params.text_document_position_params;
-        let Some((a, file)) = self.inner.analysis(&p.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("hover", || {
-            let source = a.project.file(file);
-            let offset = convert::offset(source, p.position)?;
-            let h = ide::hover(&a, file, offset, now())?;
-            Some(Hover {
-                contents: HoverContents::Markup(MarkupContent {
-                    kind: MarkupKind::Markdown,
-                    value: h.markdown,
-                }),
-                range: Some(convert::range(source, h.span)),
-            })
-        })
+        handlers::info::hover(&self.inner, params).await
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        let p = params.text_document_position;
-        let Some((a, file)) = self.inner.analysis(&p.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("completion", || {
-            let source = a.project.file(file);
-            let offset = convert::offset(source, p.position)?;
-            let items: Vec<CompletionItem> = ide::completions(&a, file, offset)
-                .into_iter()
-                .map(|c| CompletionItem {
-                    label: c.label,
-                    kind: Some(completion_kind(c.kind)),
-                    detail: c.detail,
-                    documentation: c.documentation.map(|d| {
-                        Documentation::MarkupContent(MarkupContent {
-                            kind: MarkupKind::Markdown,
-                            value: d,
-                        })
-                    }),
-                    insert_text_format: Some(if c.snippet {
-                        InsertTextFormat::SNIPPET
-                    } else {
-                        InsertTextFormat::PLAIN_TEXT
-                    }),
-                    text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(
-                        convert::range(source, c.replace),
-                        c.insert_text,
-                    ))),
-                    ..CompletionItem::default()
-                })
-                .collect();
-            Some(CompletionResponse::Array(items))
-        })
+        handlers::info::completion(&self.inner, params).await
+    }
+
+    async fn completion_resolve(&self, item: CompletionItem) -> Result<CompletionItem> {
+        handlers::info::completion_resolve(&self.inner, item).await
     }
 
     async fn goto_definition(
         &self,
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
-        let p = params.text_document_position_params;
-        let Some((a, file)) = self.inner.analysis(&p.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("go to definition", || {
-            let offset = convert::offset(a.project.file(file), p.position)?;
-            let target = ide::goto_definition(&a, file, offset)?;
-            Some(GotoDefinitionResponse::Scalar(location(
-                &a,
-                target.file,
-                target.span,
-            )?))
-        })
+        handlers::navigation::goto_definition(&self.inner, params).await
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        let p = params.text_document_position;
-        let Some((a, file)) = self.inner.analysis(&p.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("references", || {
-            let offset = convert::offset(a.project.file(file), p.position)?;
-            let found = ide::references(&a, file, offset, params.context.include_declaration);
-            Some(
-                found
-                    .into_iter()
-                    .filter_map(|l| location(&a, l.file, l.span))
-                    .collect(),
-            )
-        })
+        handlers::navigation::references(&self.inner, params).await
     }
 
     async fn prepare_rename(
         &self,
         params: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
-        let Some((a, file)) = self.inner.analysis(&params.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("prepare rename", || {
-            let source = a.project.file(file);
-            let offset = convert::offset(source, params.position)?;
-            let (span, placeholder) = ide::prepare_rename(&a, file, offset).ok()?;
-            Some(PrepareRenameResponse::RangeWithPlaceholder {
-                range: convert::range(source, span),
-                placeholder,
-            })
-        })
+        handlers::navigation::prepare_rename(&self.inner, params).await
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
-        let p = params.text_document_position;
-        let Some((a, file)) = self.inner.analysis(&p.text_document.uri).await else {
-            return Ok(None);
-        };
-        let outcome = guarded("rename", || {
-            let offset = convert::offset(a.project.file(file), p.position)
-                .ok_or(ide::RenameError::NothingHere)?;
-            ide::rename(&a, file, offset, &params.new_name).map(|edits| workspace_edit(&a, &edits))
-        })?;
-        match outcome {
-            Ok(edit) => Ok(Some(edit)),
-            Err(err) => Err(Error::invalid_params(err.to_string())),
-        }
+        handlers::navigation::rename(&self.inner, params).await
     }
 
     async fn document_symbol(
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        let Some((a, file)) = self.inner.analysis(&params.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("document symbols", || {
-            let source = a.project.file(file);
-            Some(DocumentSymbolResponse::Nested(
-                ide::document_symbols(&a, file)
-                    .into_iter()
-                    .map(|s| convert_symbol(source, s))
-                    .collect(),
-            ))
-        })
+        handlers::structure::document_symbol(&self.inner, params).await
     }
 
     async fn symbol(
         &self,
         params: WorkspaceSymbolParams,
     ) -> Result<Option<WorkspaceSymbolResponse>> {
-        // Every project with an open document.
-        let roots: Vec<(PathBuf, Uri)> = {
-            let workspace = lock(&self.inner.workspace);
-            let mut seen = std::collections::HashSet::new();
-            workspace
-                .documents
-                .iter()
-                .filter(|(path, _)| seen.insert(project_root(path)))
-                .map(|(path, doc)| (path.clone(), doc.uri.clone()))
-                .collect()
-        };
-        let mut out = Vec::new();
-        for (_, uri) in roots {
-            let Some((a, _)) = self.inner.analysis(&uri).await else {
-                continue;
-            };
-            let found = guarded("workspace symbols", || {
-                ide::workspace_symbols(&a, &params.query)
-                    .into_iter()
-                    .filter_map(|s| {
-                        Some(WorkspaceSymbol {
-                            name: s.name,
-                            kind: model_symbol_kind(s.kind),
-                            tags: None,
-                            container_name: None,
-                            location: OneOf::Left(location(&a, s.location.file, s.location.span)?),
-                            data: None,
-                        })
-                    })
-                    .collect::<Vec<_>>()
-            })?;
-            out.extend(found);
-        }
-        Ok(Some(WorkspaceSymbolResponse::Nested(out)))
+        handlers::navigation::workspace_symbol(&self.inner, params).await
     }
 
     async fn document_highlight(
         &self,
         params: DocumentHighlightParams,
     ) -> Result<Option<Vec<DocumentHighlight>>> {
-        let p = params.text_document_position_params;
-        let Some((a, file)) = self.inner.analysis(&p.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("highlights", || {
-            let source = a.project.file(file);
-            let offset = convert::offset(source, p.position)?;
-            Some(
-                ide::document_highlights(&a, file, offset)
-                    .into_iter()
-                    .map(|h| DocumentHighlight {
-                        range: convert::range(source, h.span),
-                        kind: Some(match h.kind {
-                            HighlightKind::Write => DocumentHighlightKind::WRITE,
-                            HighlightKind::Read => DocumentHighlightKind::READ,
-                        }),
-                    })
-                    .collect(),
-            )
-        })
+        handlers::navigation::document_highlight(&self.inner, params).await
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        let Some((a, file)) = self.inner.analysis(&params.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("folding ranges", || {
-            Some(
-                ide::folding_ranges(&a, file)
-                    .into_iter()
-                    .map(|r| FoldingRange {
-                        start_line: r.start_line as u32,
-                        end_line: r.end_line as u32,
-                        kind: Some(if r.comment {
-                            FoldingRangeKind::Comment
-                        } else {
-                            FoldingRangeKind::Region
-                        }),
-                        ..FoldingRange::default()
-                    })
-                    .collect(),
-            )
-        })
+        handlers::structure::folding_range(&self.inner, params).await
     }
 
     async fn selection_range(
         &self,
         params: SelectionRangeParams,
     ) -> Result<Option<Vec<SelectionRange>>> {
-        let Some((a, file)) = self.inner.analysis(&params.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("selection ranges", || {
-            let source = a.project.file(file);
-            let offsets: Vec<usize> = params
-                .positions
-                .iter()
-                .map(|p| convert::offset(source, *p).unwrap_or(source.text.len()))
-                .collect();
-            let nested = ide::selection_ranges(&a, file, &offsets);
-            Some(
-                nested
-                    .into_iter()
-                    .map(|spans| {
-                        // Outermost first, each the parent of the next.
-                        let mut current: Option<SelectionRange> = None;
-                        for span in spans.into_iter().rev() {
-                            current = Some(SelectionRange {
-                                range: convert::range(source, span),
-                                parent: current.map(Box::new),
-                            });
-                        }
-                        current.unwrap_or(SelectionRange {
-                            range: Range::default(),
-                            parent: None,
-                        })
-                    })
-                    .collect(),
-            )
-        })
+        handlers::structure::selection_range(&self.inner, params).await
     }
 
     async fn semantic_tokens_full(
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        let Some((a, file)) = self.inner.analysis(&params.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("semantic tokens", || {
-            let source = a.project.file(file);
-            let mut data = Vec::new();
-            let (mut line, mut column) = (0u32, 0u32);
-            for token in ide::semantic_tokens(&a, file) {
-                let start = convert::position(source, token.span.start);
-                let end = convert::position(source, token.span.end);
-                let delta_line = start.line - line;
-                let delta_start = if delta_line == 0 {
-                    start.character - column
-                } else {
-                    start.character
-                };
-                data.push(SemanticToken {
-                    delta_line,
-                    delta_start,
-                    length: end.character.saturating_sub(start.character),
-                    token_type: TokenType::ALL
-                        .iter()
-                        .position(|t| *t == token.ty)
-                        .unwrap_or(0) as u32,
-                    token_modifiers_bitset: token.modifiers,
-                });
-                line = start.line;
-                column = start.character;
-            }
-            Some(SemanticTokensResult::Tokens(SemanticTokens {
-                result_id: None,
-                data,
-            }))
-        })
+        handlers::structure::semantic_tokens_full(&self.inner, params).await
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        let Some((a, file)) = self.inner.analysis(&params.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("formatting", || {
-            let formatted = ide::format_file(&a, file)?;
-            let rope = ropey::Rope::from_str(&a.project.file(file).text);
-            Some(vec![TextEdit::new(whole(&rope), formatted)])
-        })
+        handlers::edits::formatting(&self.inner, params).await
     }
 
     async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
-        let Some((a, file)) = self.inner.analysis(&params.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("document links", || {
-            let source = a.project.file(file);
-            Some(
-                ide::document_links(&a, file)
-                    .into_iter()
-                    .map(|l| DocumentLink {
-                        range: convert::range(source, l.span),
-                        target: Uri::from_file_path(&l.target),
-                        tooltip: Some(format!("Open {}", l.target.display())),
-                        data: None,
-                    })
-                    .collect(),
-            )
-        })
+        handlers::structure::document_link(&self.inner, params).await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let Some((a, file)) = self.inner.analysis(&params.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("code actions", || {
-            let source = a.project.file(file);
-            let span = convert::span(source, params.range)?;
-            let actions = ide::code_actions(&a, file, span)
-                .into_iter()
-                .map(|action| {
-                    let diagnostics = action.fixes.and_then(|(code, f, s)| {
-                        let d = a
-                            .checked
-                            .diagnostics
-                            .iter()
-                            .find(|d| d.code == code && d.file == f && d.span == s)?;
-                        Some(vec![convert::diagnostic(&a, d)?])
-                    });
-                    CodeActionOrCommand::CodeAction(CodeAction {
-                        title: action.title,
-                        kind: Some(CodeActionKind::QUICKFIX),
-                        diagnostics,
-                        edit: Some(workspace_edit(&a, &action.edits)),
-                        is_preferred: Some(action.preferred),
-                        ..CodeAction::default()
-                    })
-                })
-                .collect();
-            Some(actions)
-        })
+        handlers::edits::code_action(&self.inner, params).await
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        handlers::edits::execute_command(&self.inner, params).await
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        let Some((a, file)) = self.inner.analysis(&params.text_document.uri).await else {
-            return Ok(None);
-        };
-        guarded("inlay hints", || {
-            let source = a.project.file(file);
-            let span = convert::span(source, params.range)
-                .unwrap_or(infrac_syntax::Span::new(0, source.text.len()));
-            Some(
-                ide::inlay_hints(&a, file)
-                    .into_iter()
-                    .filter(|h| span.touches(h.offset))
-                    .map(|h| InlayHint {
-                        position: convert::position(source, h.offset),
-                        label: InlayHintLabel::String(h.label),
-                        kind: None,
-                        text_edits: None,
-                        tooltip: None,
-                        padding_left: Some(false),
-                        padding_right: Some(false),
-                        data: None,
-                    })
-                    .collect(),
-            )
-        })
+        handlers::info::inlay_hint(&self.inner, params).await
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        let Some((a, file)) = self.inner.analysis(&params.text_document.uri).await else {
-            return Ok(None);
-        };
-        let uri = params.text_document.uri;
-        guarded("code lenses", || {
-            let source = a.project.file(file);
-            Some(
-                ide::code_lenses(&a, file)
-                    .into_iter()
-                    .map(|lens| CodeLens {
-                        range: convert::range(source, lens.span),
-                        command: Some(Command {
-                            title: lens.title,
-                            command: "infrac.showPlan".to_string(),
-                            arguments: Some(vec![serde_json::Value::String(
-                                uri.as_str().to_string(),
-                            )]),
-                        }),
-                        data: None,
-                    })
-                    .collect(),
-            )
-        })
+        handlers::info::code_lens(&self.inner, params).await
     }
 }
 

@@ -2,6 +2,9 @@
 //! project a generation counter and the last analysis. Open buffers take precedence over disk
 //! through [`OverlayFs`], so the compiler sees what the user sees.
 
+use crate::caps::Encoding;
+use crate::from_proto::char_index;
+use crate::hashing::HashCache;
 use infrac_check::project::{
     build_project, load_project_cached, DiskFileSystem, FileSystem, LoadError, ParseCache,
 };
@@ -13,7 +16,7 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent, Uri};
+use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 pub struct Document {
     pub uri: Uri,
@@ -40,6 +43,9 @@ pub struct Workspace {
     pub documents: HashMap<PathBuf, Document>,
     pub projects: HashMap<PathBuf, ProjectState>,
     retired: Vec<Arc<Analysis>>,
+    /// Where analyses get the hashes of `code` and `build` folders (without it, lowering
+    /// hashes by reading, as the command line does).
+    pub hashes: Option<Arc<HashCache>>,
 }
 
 /// The project a file belongs to: its directory.
@@ -68,6 +74,7 @@ impl Workspace {
         path: &Path,
         version: i32,
         changes: Vec<TextDocumentContentChangeEvent>,
+        encoding: Encoding,
     ) -> bool {
         let Some(doc) = self.documents.get_mut(path) else {
             return false;
@@ -79,8 +86,8 @@ impl Workspace {
             match change.range {
                 None => doc.rope = Rope::from_str(&change.text),
                 Some(range) => {
-                    let start = char_index(&doc.rope, range.start);
-                    let end = char_index(&doc.rope, range.end).max(start);
+                    let start = char_index(encoding, &doc.rope, range.start);
+                    let end = char_index(encoding, &doc.rope, range.end).max(start);
                     doc.rope.remove(start..end);
                     doc.rope.insert(start, &change.text);
                 }
@@ -140,7 +147,10 @@ impl Workspace {
         Snapshot {
             root: root.to_path_buf(),
             generation: self.generation(root),
-            fs: Arc::new(OverlayFs { overlay }),
+            fs: Arc::new(OverlayFs {
+                overlay,
+                hashes: self.hashes.clone(),
+            }),
             parses: self
                 .projects
                 .get(root)
@@ -158,24 +168,6 @@ impl Workspace {
         project.analysis = Some((generation, analysis));
         true
     }
-}
-
-/// The char index of an LSP position (UTF-16 columns), clamped to the document.
-pub fn char_index(rope: &Rope, position: Position) -> usize {
-    let line = position.line as usize;
-    if line >= rope.len_lines() {
-        return rope.len_chars();
-    }
-    let line_start = rope.line_to_char(line);
-    let line_text = rope.line(line);
-    let mut units = 0usize;
-    for (i, c) in line_text.chars().enumerate() {
-        if units >= position.character as usize || c == '\n' || c == '\r' {
-            return line_start + i;
-        }
-        units += c.len_utf16();
-    }
-    line_start + line_text.len_chars()
 }
 
 pub struct Snapshot {
@@ -214,9 +206,10 @@ fn read_state(root: &Path, stack: &str) -> Option<State> {
     LocalBackend::for_project(root).load(stack).ok().flatten()
 }
 
-/// The disk, with open documents in place of their files.
+/// The disk, with open documents in place of their files, and folder hashes from the cache.
 pub struct OverlayFs {
     overlay: HashMap<PathBuf, String>,
+    hashes: Option<Arc<HashCache>>,
 }
 
 impl FileSystem for OverlayFs {
@@ -250,30 +243,16 @@ impl FileSystem for OverlayFs {
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir() || self.overlay.keys().any(|p| p.parent() == Some(path))
     }
-}
 
-/// A range covering a whole document, for full replacements.
-pub fn whole(rope: &Rope) -> Range {
-    let last = rope.len_lines().saturating_sub(1);
-    let last_len: usize = rope.line(last).chars().map(char::len_utf16).sum();
-    Range::new(
-        Position::new(0, 0),
-        Position::new(last as u32, last_len as u32),
-    )
+    fn cached_content_hash(&self, path: &Path) -> Option<io::Result<String>> {
+        Some(self.hashes.as_ref()?.lookup(path))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn utf16_positions_count_surrogate_pairs() {
-        let rope = Rope::from_str("let a = \"😀x\"\nbucket b {}\n");
-        // `x` is after `let a = "` (9 units) and the emoji (2 units).
-        assert_eq!(rope.char(char_index(&rope, Position::new(0, 11))), 'x');
-        assert_eq!(char_index(&rope, Position::new(0, 999)), 12);
-        assert_eq!(char_index(&rope, Position::new(99, 0)), rope.len_chars());
-    }
+    use tower_lsp_server::ls_types::{Position, Range};
 
     #[test]
     fn stale_changes_are_ignored() {
@@ -286,15 +265,15 @@ mod tests {
             range_length: None,
             text: text.to_string(),
         };
-        assert!(!ws.change(&path, 3, vec![change("bucket b {}\n")]));
-        assert!(ws.change(&path, 4, vec![change("bucket c {}\n")]));
+        assert!(!ws.change(&path, 3, vec![change("bucket b {}\n")], Encoding::Utf16));
+        assert!(ws.change(&path, 4, vec![change("bucket c {}\n")], Encoding::Utf16));
         assert_eq!(ws.documents[&path].rope.to_string(), "bucket c {}\n");
         let edit = TextDocumentContentChangeEvent {
             range: Some(Range::new(Position::new(0, 7), Position::new(0, 8))),
             range_length: None,
             text: "media".to_string(),
         };
-        assert!(ws.change(&path, 5, vec![edit]));
+        assert!(ws.change(&path, 5, vec![edit], Encoding::Utf16));
         assert_eq!(ws.documents[&path].rope.to_string(), "bucket media {}\n");
     }
 }

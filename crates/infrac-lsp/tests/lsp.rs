@@ -19,6 +19,8 @@ struct Client {
     versions: std::collections::HashMap<String, i32>,
     /// Notifications received while waiting for another one.
     pending: Vec<(String, Value)>,
+    /// The answer to `initialize`.
+    init: Value,
 }
 
 fn uri(path: &Path) -> String {
@@ -46,8 +48,35 @@ fn cursor(text: &str) -> (String, Value) {
     )
 }
 
+/// What the server sent before capabilities were negotiated, declared by a client that takes
+/// all of it: snippets, markdown, tooltips, related information, versions, nested symbols,
+/// code action literals, semantic tokens, watched files registered dynamically. (The optional
+/// extras, insert-replace edits, lazy documentation, label details and location links, are
+/// tested on their own.)
+fn rich_client() -> Value {
+    json!({
+        "workspace": {"applyEdit": true, "didChangeWatchedFiles": {"dynamicRegistration": true}},
+        "textDocument": {
+            "publishDiagnostics": {"relatedInformation": true, "versionSupport": true},
+            "completion": {"completionItem": {
+                "snippetSupport": true, "documentationFormat": ["markdown", "plaintext"]}},
+            "hover": {"contentFormat": ["markdown", "plaintext"]},
+            "documentSymbol": {"hierarchicalDocumentSymbolSupport": true},
+            "codeAction": {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix"]}}},
+            "documentLink": {"tooltipSupport": true},
+            "semanticTokens": {"requests": {"full": true}, "tokenTypes": [], "tokenModifiers": [],
+                "formats": ["relative"]}
+        }
+    })
+}
+
 impl Client {
     async fn start(name: &str, files: &[(&str, &str)]) -> Client {
+        Client::start_with(name, files, rich_client()).await
+    }
+
+    /// A client declaring `capabilities`.
+    async fn start_with(name: &str, files: &[(&str, &str)], capabilities: Value) -> Client {
         let dir = std::env::temp_dir().join(format!("infrac-lsp-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -64,15 +93,17 @@ impl Client {
         tokio::spawn(async move {
             while let Some(request) = requests.next().await {
                 let (method, id, params) = request.into_parts();
-                match id {
-                    // registerCapability and friends: say yes.
-                    Some(id) => {
-                        let _ = responses.send(Response::from_ok(id, Value::Null)).await;
-                    }
-                    None => {
-                        let _ = tx.send((method.to_string(), params.unwrap_or(Value::Null)));
-                    }
+                // Requests of the server (registerCapability, applyEdit) are recorded like
+                // notifications, and answered yes.
+                if let Some(id) = id {
+                    let answer = if method == "workspace/applyEdit" {
+                        json!({"applied": true})
+                    } else {
+                        Value::Null
+                    };
+                    let _ = responses.send(Response::from_ok(id, answer)).await;
                 }
+                let _ = tx.send((method.to_string(), params.unwrap_or(Value::Null)));
             }
         });
         let mut client = Client {
@@ -82,12 +113,14 @@ impl Client {
             dir,
             versions: std::collections::HashMap::default(),
             pending: Vec::new(),
+            init: Value::Null,
         };
         let init = client
-            .request("initialize", json!({"capabilities": {}}))
+            .request("initialize", json!({"capabilities": capabilities}))
             .await
             .expect("initialize");
         assert_eq!(init["serverInfo"]["name"], "infrac");
+        client.init = init;
         client.notify("initialized", json!({})).await;
         client
     }
@@ -138,6 +171,14 @@ impl Client {
     /// The next diagnostics published for `file` (at the document's current version when it
     /// is open). Notifications about other files are kept for later calls.
     async fn diagnostics(&mut self, file: &str) -> Vec<Value> {
+        self.published(file).await["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The next `publishDiagnostics` parameters for `file`, as `diagnostics` finds them.
+    async fn published(&mut self, file: &str) -> Value {
         let uri = self.uri(file);
         let wanted = self.versions.get(&uri).copied();
         let matches = |method: &str, params: &Value| {
@@ -147,11 +188,7 @@ impl Client {
                 && (wanted.is_none() || version.is_none() || version >= wanted)
         };
         if let Some(i) = self.pending.iter().position(|(m, p)| matches(m, p)) {
-            let (_, params) = self.pending.remove(i);
-            return params["diagnostics"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
+            return self.pending.remove(i).1;
         }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
@@ -160,10 +197,7 @@ impl Client {
                 .expect("diagnostics in time")
                 .expect("server alive");
             if matches(&method, &params) {
-                return params["diagnostics"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
+                return params;
             }
             self.pending.push((method, params));
         }
@@ -712,4 +746,573 @@ async fn files_changed_outside_the_editor_are_picked_up() {
         summary(&c.diagnostics("a.infra").await),
         vec!["E0103 1:23 `t` is not declared"]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capabilities: each test declares a client with and without one capability and shows that the
+// answer follows it. Each fails if the server ignores that capability.
+
+/// The example with an empty line in the `task` block (where attributes complete, with
+/// snippets and docs), marked `$0`.
+fn example_with_empty_line() -> String {
+    example().replacen("  reads media\n", "  $0\n  reads media\n", 1)
+}
+
+/// A client declaring only `capabilities`, on the example with the cursor on the empty line.
+async fn example_client(name: &str, capabilities: Value) -> (Client, Value) {
+    let mut c = Client::start_with(name, &example_files(), capabilities).await;
+    let (text, empty_line) = cursor(&example_with_empty_line());
+    c.open("main.infra", &text).await;
+    c.diagnostics("main.infra").await;
+    (c, empty_line)
+}
+
+async fn completion_items(c: &mut Client, at: &Value) -> Vec<Value> {
+    c.at(
+        "textDocument/completion",
+        "main.infra",
+        at.clone(),
+        json!({}),
+    )
+    .await
+    .expect("completion")
+    .as_array()
+    .cloned()
+    .expect("items")
+}
+
+fn item<'a>(items: &'a [Value], label: &str) -> &'a Value {
+    items
+        .iter()
+        .find(|i| i["label"] == label)
+        .unwrap_or_else(|| panic!("no {label} in {items:#?}"))
+}
+
+fn completion_caps(item: &Value) -> Value {
+    json!({"textDocument": {"completion": {"completionItem": item}}})
+}
+
+#[tokio::test]
+async fn snippets_only_for_clients_that_take_them() {
+    let (mut plain, at) = example_client(
+        "caps-no-snippets",
+        completion_caps(&json!({"snippetSupport": false})),
+    )
+    .await;
+    let items = completion_items(&mut plain, &at).await;
+    assert!(!items.is_empty());
+    for i in &items {
+        assert_eq!(i["insertTextFormat"], 1, "plain text: {i}");
+    }
+    // The plain text is the snippet with its defaults filled in.
+    assert_eq!(
+        item(&items, "storage")["textEdit"]["newText"],
+        "storage = 50GB"
+    );
+    assert_eq!(
+        item(&items, "arch")["textEdit"]["newText"],
+        "arch = \"arm64\""
+    );
+
+    let (mut rich, at) = example_client(
+        "caps-snippets",
+        completion_caps(&json!({"snippetSupport": true})),
+    )
+    .await;
+    let items = completion_items(&mut rich, &at).await;
+    assert_eq!(item(&items, "storage")["insertTextFormat"], 2);
+    assert_eq!(
+        item(&items, "storage")["textEdit"]["newText"],
+        "storage = ${1:50GB}"
+    );
+}
+
+#[tokio::test]
+async fn completion_documentation_is_markdown_only_when_listed() {
+    let (mut plain, at) = example_client(
+        "caps-doc-plain",
+        completion_caps(&json!({"documentationFormat": ["plaintext"]})),
+    )
+    .await;
+    let items = completion_items(&mut plain, &at).await;
+    let documented: Vec<&Value> = items
+        .iter()
+        .filter(|i| i.get("documentation").is_some())
+        .collect();
+    assert!(!documented.is_empty());
+    for i in documented {
+        assert_eq!(i["documentation"]["kind"], "plaintext", "{i}");
+        let text = i["documentation"]["value"].as_str().unwrap_or("");
+        assert!(!text.contains('`') && !text.contains("**"), "{text}");
+    }
+    // No format listed (Emacs 29): a bare string.
+    let (mut oldest, at) = example_client("caps-doc-string", completion_caps(&json!({}))).await;
+    let items = completion_items(&mut oldest, &at).await;
+    assert!(items.iter().any(|i| i["documentation"].is_string()));
+    assert!(items.iter().all(|i| !i["documentation"].is_object()));
+    let (mut rich, at) = example_client(
+        "caps-doc-markdown",
+        completion_caps(&json!({"documentationFormat": ["markdown"]})),
+    )
+    .await;
+    let items = completion_items(&mut rich, &at).await;
+    assert!(items
+        .iter()
+        .any(|i| i["documentation"]["kind"] == "markdown"));
+}
+
+#[tokio::test]
+async fn hover_is_markdown_only_when_listed() {
+    let caps = json!({"textDocument": {"hover": {"contentFormat": ["plaintext"]}}});
+    let (mut plain, _) = example_client("caps-hover-plain", caps).await;
+    let (_, on_ffmpeg) = cursor(&example_with_empty_line().replacen("$0", "", 1).replacen(
+        "task ffmpeg {",
+        "task ff$0mpeg {",
+        1,
+    ));
+    let hover = plain
+        .at(
+            "textDocument/hover",
+            "main.infra",
+            on_ffmpeg.clone(),
+            json!({}),
+        )
+        .await
+        .expect("hover");
+    assert_eq!(hover["contents"]["kind"], "plaintext");
+    let text = hover["contents"]["value"].as_str().expect("text");
+    assert!(
+        text.starts_with("task ffmpeg (Amazon ECS on AWS Fargate)"),
+        "{text}"
+    );
+    // A client that lists no format gets the oldest form: a bare string.
+    let (mut oldest, _) = example_client("caps-hover-string", json!({})).await;
+    let hover = oldest
+        .at(
+            "textDocument/hover",
+            "main.infra",
+            on_ffmpeg.clone(),
+            json!({}),
+        )
+        .await
+        .expect("hover");
+    let text = hover["contents"].as_str().expect("a string");
+    assert!(text.starts_with("task ffmpeg (Amazon ECS"), "{text}");
+
+    let caps = json!({"textDocument": {"hover": {"contentFormat": ["markdown", "plaintext"]}}});
+    let (mut rich, _) = example_client("caps-hover-markdown", caps).await;
+    let hover = rich
+        .at("textDocument/hover", "main.infra", on_ffmpeg, json!({}))
+        .await
+        .expect("hover");
+    assert_eq!(hover["contents"]["kind"], "markdown");
+}
+
+#[tokio::test]
+async fn label_details_insert_replace_and_lazy_documentation_when_offered() {
+    let (mut bare, at) = example_client("caps-completion-bare", completion_caps(&json!({}))).await;
+    let items = completion_items(&mut bare, &at).await;
+    let timeout = item(&items, "storage");
+    assert!(timeout.get("labelDetails").is_none());
+    assert!(
+        timeout["textEdit"].get("range").is_some(),
+        "a plain edit: {timeout}"
+    );
+    assert!(timeout.get("documentation").is_some());
+    assert!(timeout.get("data").is_none());
+
+    let caps = completion_caps(&json!({
+        "labelDetailsSupport": true,
+        "insertReplaceSupport": true,
+        "resolveSupport": {"properties": ["documentation"]},
+    }));
+    let (mut rich, at) = example_client("caps-completion-rich", caps).await;
+    let items = completion_items(&mut rich, &at).await;
+    let timeout = item(&items, "storage").clone();
+    assert_eq!(timeout["labelDetails"]["description"], timeout["detail"]);
+    assert!(timeout["textEdit"].get("insert").is_some(), "{timeout}");
+    assert!(timeout["textEdit"].get("replace").is_some(), "{timeout}");
+    assert!(
+        timeout.get("documentation").is_none(),
+        "sent on resolve: {timeout}"
+    );
+    let resolved = rich
+        .request("completionItem/resolve", timeout)
+        .await
+        .expect("resolve");
+    assert!(
+        resolved["documentation"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
+        "{resolved}"
+    );
+}
+
+#[tokio::test]
+async fn document_link_tooltips_only_when_supported() {
+    let link_caps =
+        |tooltips: bool| json!({"textDocument": {"documentLink": {"tooltipSupport": tooltips}}});
+    let (mut without, _) = example_client("caps-links-plain", link_caps(false)).await;
+    let links = without
+        .doc("textDocument/documentLink", "main.infra", json!({}))
+        .await
+        .expect("links");
+    let links = links.as_array().expect("links");
+    assert!(!links.is_empty());
+    assert!(
+        links.iter().all(|l| l.get("tooltip").is_none()),
+        "{links:?}"
+    );
+    let (mut with, _) = example_client("caps-links-tooltip", link_caps(true)).await;
+    let links = with
+        .doc("textDocument/documentLink", "main.infra", json!({}))
+        .await
+        .expect("links");
+    assert!(
+        links[0]["tooltip"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Open ")),
+        "{links}"
+    );
+}
+
+#[tokio::test]
+async fn definition_answers_links_when_supported() {
+    let (_, in_reads) = cursor(&example_with_empty_line().replacen("$0", "", 1).replacen(
+        "reads media",
+        "reads me$0dia",
+        1,
+    ));
+    let (mut without, _) = example_client("caps-definition-location", json!({})).await;
+    let location = without
+        .at(
+            "textDocument/definition",
+            "main.infra",
+            in_reads.clone(),
+            json!({}),
+        )
+        .await
+        .expect("definition");
+    assert_eq!(
+        location["range"]["start"],
+        json!({"line": 1, "character": 7})
+    );
+    let caps = json!({"textDocument": {"definition": {"linkSupport": true}}});
+    let (mut with, _) = example_client("caps-definition-link", caps).await;
+    let links = with
+        .at("textDocument/definition", "main.infra", in_reads, json!({}))
+        .await
+        .expect("definition");
+    assert_eq!(
+        links[0]["targetSelectionRange"]["start"],
+        json!({"line": 1, "character": 7})
+    );
+}
+
+/// The methods of the requests the server sent the client so far (and the notifications).
+fn sent(c: &mut Client) -> Vec<String> {
+    while let Ok(message) = c.notifications.try_recv() {
+        c.pending.push(message);
+    }
+    c.pending.iter().map(|(m, _)| m.clone()).collect()
+}
+
+#[tokio::test]
+async fn watched_files_are_registered_only_with_dynamic_registration() {
+    let (mut without, _) = example_client("caps-register-none", json!({})).await;
+    assert!(!sent(&mut without).contains(&"client/registerCapability".to_string()));
+    let caps = json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}});
+    let (mut with, _) = example_client("caps-register", caps).await;
+    // Registration is sent without waiting on it; a query later it has certainly gone out.
+    with.doc("textDocument/foldingRange", "main.infra", json!({}))
+        .await
+        .expect("folds");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(sent(&mut with).contains(&"client/registerCapability".to_string()));
+}
+
+const DUPLICATE: &str = "bucket media {}\nbucket media {}\n";
+
+#[tokio::test]
+async fn related_information_or_the_same_in_the_message() {
+    let mut without = Client::start_with("caps-related-none", &[], json!({})).await;
+    without.open("main.infra", DUPLICATE).await;
+    let d = without.diagnostics("main.infra").await;
+    assert!(d[0].get("relatedInformation").is_none(), "{d:?}");
+    let message = d[0]["message"].as_str().expect("message");
+    assert!(
+        message.ends_with("\nmain.infra:1: first declared here"),
+        "{message}"
+    );
+
+    let caps = json!({"textDocument": {"publishDiagnostics": {"relatedInformation": true}}});
+    let mut with = Client::start_with("caps-related", &[], caps).await;
+    with.open("main.infra", DUPLICATE).await;
+    let d = with.diagnostics("main.infra").await;
+    assert_eq!(
+        d[0]["relatedInformation"][0]["message"],
+        "first declared here"
+    );
+    assert!(!d[0]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("first declared here"));
+}
+
+#[tokio::test]
+async fn diagnostics_name_the_version_only_with_version_support() {
+    let mut without = Client::start_with("caps-version-none", &[], json!({})).await;
+    without.open("main.infra", DUPLICATE).await;
+    let published = without.published("main.infra").await;
+    assert!(published.get("version").is_none(), "{published}");
+    let caps = json!({"textDocument": {"publishDiagnostics": {"versionSupport": true}}});
+    let mut with = Client::start_with("caps-version", &[], caps).await;
+    with.open("main.infra", DUPLICATE).await;
+    assert_eq!(with.published("main.infra").await["version"], 1);
+}
+
+#[tokio::test]
+async fn semantic_tokens_offered_only_in_a_format_the_client_reads() {
+    for (caps, offered) in [
+        (json!({}), false),
+        (
+            json!({"textDocument": {"semanticTokens": {"requests": {"full": true}, "tokenTypes": [],
+            "tokenModifiers": [], "formats": []}}}),
+            false,
+        ),
+        (
+            json!({"textDocument": {"semanticTokens": {"requests": {"full": true}, "tokenTypes": [],
+            "tokenModifiers": [], "formats": ["relative"], "multilineTokenSupport": false,
+            "overlappingTokenSupport": false}}}),
+            true,
+        ),
+    ] {
+        let c = Client::start_with("caps-tokens", &[], caps.clone()).await;
+        let init = &c.init;
+        let legend = &init["capabilities"]["semanticTokensProvider"]["legend"];
+        assert_eq!(legend.is_object(), offered, "{caps}: {init}");
+        if offered {
+            assert_eq!(legend["tokenTypes"][0], "keyword");
+            assert_eq!(legend["tokenModifiers"][0], "declaration");
+        }
+    }
+}
+
+#[tokio::test]
+async fn document_symbols_nest_or_name_their_container() {
+    let (mut flat, _) = example_client("caps-symbols-flat", json!({})).await;
+    let symbols = flat
+        .doc("textDocument/documentSymbol", "main.infra", json!({}))
+        .await
+        .expect("symbols");
+    let cpu = symbols
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|s| s["name"] == "cpu")
+        .expect("the task's cpu, flattened");
+    assert_eq!(cpu["containerName"], "ffmpeg");
+    assert!(cpu.get("location").is_some() && cpu.get("children").is_none());
+
+    let caps =
+        json!({"textDocument": {"documentSymbol": {"hierarchicalDocumentSymbolSupport": true}}});
+    let (mut nested, _) = example_client("caps-symbols-nested", caps).await;
+    let symbols = nested
+        .doc("textDocument/documentSymbol", "main.infra", json!({}))
+        .await
+        .expect("symbols");
+    let task = symbols
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|s| s["name"] == "ffmpeg")
+        .expect("the task");
+    assert!(task["children"]
+        .as_array()
+        .is_some_and(|c| c.iter().any(|s| s["name"] == "cpu")));
+}
+
+const MISSPELT: &str = "bucket media {\n  versionin = true\n}\n";
+
+async fn fixes(c: &mut Client) -> Value {
+    c.open("main.infra", MISSPELT).await;
+    c.diagnostics("main.infra").await;
+    let range = json!({"start": {"line": 1, "character": 2}, "end": {"line": 1, "character": 2}});
+    c.doc(
+        "textDocument/codeAction",
+        "main.infra",
+        json!({"range": range, "context": {"diagnostics": []}}),
+    )
+    .await
+    .expect("code actions")
+}
+
+#[tokio::test]
+async fn code_actions_are_literals_or_commands_the_server_carries_out() {
+    let caps = json!({"textDocument": {"codeAction": {"codeActionLiteralSupport":
+        {"codeActionKind": {"valueSet": ["quickfix"]}}}}});
+    let mut literal = Client::start_with("caps-actions-literal", &[], caps).await;
+    let actions = fixes(&mut literal).await;
+    assert_eq!(actions[0]["title"], "Replace with `versioning`");
+    assert_eq!(actions[0]["kind"], "quickfix");
+    assert!(actions[0]["edit"]["changes"].is_object());
+
+    let caps = json!({"workspace": {"applyEdit": true}});
+    let mut commands = Client::start_with("caps-actions-command", &[], caps).await;
+    assert_eq!(
+        commands.init["capabilities"]["executeCommandProvider"]["commands"],
+        json!(["infrac.applyEdit"])
+    );
+    let actions = fixes(&mut commands).await;
+    let command = &actions[0];
+    assert_eq!(command["title"], "Replace with `versioning`");
+    assert_eq!(command["command"], "infrac.applyEdit");
+    commands
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "infrac.applyEdit", "arguments": command["arguments"]}),
+        )
+        .await
+        .expect("applied");
+    sent(&mut commands);
+    let applied = commands
+        .pending
+        .iter()
+        .find(|(m, _)| m == "workspace/applyEdit")
+        .map(|(_, p)| p.clone())
+        .expect("the server asked the client to apply the edit");
+    let edits = applied["edit"]["changes"][commands.uri("main.infra")].clone();
+    assert_eq!(edits[0]["newText"], "versioning");
+
+    // Without literals and without applyEdit there is nothing a fix could do.
+    let bare = Client::start_with("caps-actions-none", &[], json!({})).await;
+    assert!(bare.init["capabilities"]
+        .get("codeActionProvider")
+        .is_none());
+}
+
+#[tokio::test]
+async fn utf8_positions_when_the_client_offers_them() {
+    // `name` in the interpolation starts at byte 29 of its line, UTF-16 column 25.
+    let text = "let name = \"x\"\noutput greeting = \"😀😀${name}\"\n";
+    let definition_at = |character: u32| json!({"line": 1, "character": character});
+    let caps = json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}});
+    let mut utf8 = Client::start_with("caps-utf8", &[], caps).await;
+    assert_eq!(utf8.init["capabilities"]["positionEncoding"], "utf-8");
+    utf8.open("main.infra", text).await;
+    utf8.diagnostics("main.infra").await;
+    let found = utf8
+        .at(
+            "textDocument/definition",
+            "main.infra",
+            definition_at(30),
+            json!({}),
+        )
+        .await
+        .expect("definition");
+    assert_eq!(found["range"]["start"], json!({"line": 0, "character": 4}));
+    // A reference's range is in bytes too.
+    let refs = utf8
+        .at(
+            "textDocument/references",
+            "main.infra",
+            definition_at(30),
+            json!({"context": {"includeDeclaration": false}}),
+        )
+        .await
+        .expect("references");
+    assert_eq!(
+        refs[0]["range"]["start"],
+        json!({"line": 1, "character": 29})
+    );
+
+    let mut utf16 = Client::start_with("caps-utf16", &[], json!({})).await;
+    assert_eq!(utf16.init["capabilities"]["positionEncoding"], "utf-16");
+    utf16.open("main.infra", text).await;
+    utf16.diagnostics("main.infra").await;
+    let found = utf16
+        .at(
+            "textDocument/definition",
+            "main.infra",
+            definition_at(26),
+            json!({}),
+        )
+        .await
+        .expect("definition");
+    assert_eq!(found["range"]["start"], json!({"line": 0, "character": 4}));
+}
+
+#[tokio::test]
+async fn hover_does_not_wait_for_folder_hashes() {
+    // `code = "/"` names the whole disk: hashing it inline made hover read all of it.
+    let text = "function f {\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code    = \"/\"\n}\n";
+    let mut c = Client::start("hash-root", &[]).await;
+    c.open("main.infra", text).await;
+    c.diagnostics("main.infra").await;
+    let started = std::time::Instant::now();
+    let hover = c
+        .at(
+            "textDocument/hover",
+            "main.infra",
+            json!({"line": 0, "character": 9}),
+            json!({}),
+        )
+        .await
+        .expect("hover");
+    let lenses = c
+        .doc("textDocument/codeLens", "main.infra", json!({}))
+        .await
+        .expect("lenses");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let markdown = hover["contents"]["value"].as_str().expect("markdown");
+    assert!(
+        markdown.contains(r#"code: `{"path":"","sha256":"(hashing...)"}`"#),
+        "{markdown}"
+    );
+    assert_eq!(lenses[0]["command"]["title"], "3 AWS resources");
+}
+
+#[tokio::test]
+async fn a_folder_hash_shows_once_computed() {
+    let text = "function f {\n  runtime = \"nodejs20.x\"\n  handler = \"index.handler\"\n  code    = \"./src\"\n}\n";
+    let mut c = Client::start("hash-src", &[("src/index.js", "exports.handler = 1;\n")]).await;
+    c.open("main.infra", text).await;
+    c.diagnostics("main.infra").await;
+    let hash =
+        infrac_plan::hash::content_hash(&infrac_check::project::DiskFileSystem, &c.dir.join("src"))
+            .expect("hash");
+    let shown = format!("\"sha256\":\"{}", &hash[..3]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let hover = c
+            .at(
+                "textDocument/hover",
+                "main.infra",
+                json!({"line": 0, "character": 9}),
+                json!({}),
+            )
+            .await
+            .expect("hover");
+        let markdown = hover["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        if markdown.contains(&shown) {
+            assert!(!markdown.contains("(hashing...)"), "{markdown}");
+            break;
+        }
+        assert!(
+            markdown.contains("(hashing...)"),
+            "pending until known: {markdown}"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never hashed: {markdown}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

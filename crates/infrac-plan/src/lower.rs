@@ -400,7 +400,11 @@ impl Lowering<'_> {
         let hash = if let Some(hash) = self.hashes.get(&full) {
             hash.clone()
         } else {
-            let hash = match content_hash(self.fs, &full) {
+            let hashed = self
+                .fs
+                .cached_content_hash(&full)
+                .unwrap_or_else(|| content_hash(self.fs, &full));
+            let hash = match hashed {
                 Ok(hash) => Some(hash),
                 Err(err) => {
                     let span = Self::attr_span(r, attr);

@@ -2,7 +2,8 @@
 //! drives it, on a generated project of 90,000 lines in 100 files. Reports the time from an
 //! edit to fresh diagnostics for the edited file, hover and completion latency (median, p90,
 //! p99), and the server's peak memory. `LSP_BENCH_LINES` changes the size, `LSP_BENCH_FILES`
-//! the number of files (1 gives one big file).
+//! the number of files (1 gives one big file); `LSP_BENCH_BINARY=/path/to/infrac` measures
+//! that build instead.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -184,10 +185,21 @@ fn main() {
     }
     println!("project: {total} lines in {} files", files.len());
 
-    let mut server = Server::start(env!("CARGO_BIN_EXE_infrac"));
+    // `LSP_BENCH_BINARY` measures another build (an older one, to compare).
+    let binary = std::env::var("LSP_BENCH_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_infrac").to_string());
+    let mut server = Server::start(&binary);
+    // What an editor like VS Code declares of what the benchmark reads: versioned diagnostics,
+    // markdown hover, snippets.
+    let capabilities = json!({"textDocument": {
+        "publishDiagnostics": {"versionSupport": true, "relatedInformation": true},
+        "hover": {"contentFormat": ["markdown", "plaintext"]},
+        "completion": {"completionItem": {
+            "snippetSupport": true, "documentationFormat": ["markdown", "plaintext"]}}
+    }});
     server.request(
         "initialize",
-        &json!({"capabilities": {}, "rootUri": uri(&dir)}),
+        &json!({"capabilities": capabilities, "rootUri": uri(&dir)}),
     );
     server.notify("initialized", &json!({}));
 

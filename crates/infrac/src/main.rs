@@ -90,7 +90,12 @@ enum Command {
     ///
     /// Editors start it themselves: VS Code through the infrac extension, Neovim through
     /// `require("infrac").setup()`, others with `infrac lsp` as the server command.
-    Lsp,
+    Lsp {
+        /// Speak over stdin and stdout (the only transport, and the default). Accepted because
+        /// many clients pass it.
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Explain a diagnostic code: what it means, a wrong and a fixed example, and the AWS rule
     /// behind it (`infrac explain E0206`).
     Explain {
@@ -127,7 +132,7 @@ fn main() -> ExitCode {
         Command::Outputs(args) => cmd::outputs::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
         Command::State(command) => cmd::state::run(&command),
-        Command::Lsp => match infrac_lsp::run_stdio() {
+        Command::Lsp { stdio: _ } => match infrac_lsp::run_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("error: the language server could not start: {err}");

@@ -14,44 +14,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::moto::*;
 
-/// A project of `n` small functions.
-fn functions(name: &str, n: usize) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join("code")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("code/index.js"),
-        "exports.handler = async () => 1;\n",
-    )
-    .expect("writes");
-    std::fs::write(
-        dir.path().join("infra.toml"),
-        format!("name = \"{name}\"\nregion = \"us-east-1\"\n"),
-    )
-    .expect("writes");
-    let mut program = String::new();
-    for i in 0..n {
-        program.push_str(&format!(
-            "function f{i} {{\n  runtime = \"nodejs22.x\"\n  handler = \"index.handler\"\n  code = \"./code\"\n}}\n\n"
-        ));
-    }
-    std::fs::write(dir.path().join("main.infra"), program).expect("writes");
-    dir
-}
-
-fn command(program: &str, endpoint: &str) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("NO_COLOR", "1")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("INFRAC_TEST_KILL_AFTER_CALLS")
-        .env_remove("INFRAC_TEST_CALL_LOG");
-    cmd
-}
-
 fn applied_count(project: &Path) -> usize {
     std::fs::read_to_string(project.join(".infra/state/dev.json"))
         .ok()
@@ -81,7 +43,7 @@ fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitSt
 #[test]
 fn ctrl_c_during_a_deploy_finishes_the_calls_in_flight_saves_and_releases_the_lock() {
     let Some(moto) = moto() else { return };
-    let dir = functions("interrupted", 12);
+    let dir = functions_project("interrupted", 12);
     let p = dir.path().to_str().expect("utf-8 path").to_string();
     // Every call takes 200 ms, so the run is still going when it is interrupted.
     let slow = FaultProxy::start(
@@ -89,7 +51,7 @@ fn ctrl_c_during_a_deploy_finishes_the_calls_in_flight_saves_and_releases_the_lo
         Duration::from_millis(200),
         Arc::new(|_, _| Fault::Pass),
     );
-    let mut child = command(env!("CARGO_BIN_EXE_infrac"), &slow.url)
+    let mut child = aws_command(env!("CARGO_BIN_EXE_infrac"), &slow.url)
         .args(["deploy", &p, "--yes", "--parallelism", "2"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -147,9 +109,9 @@ fn ctrl_c_at_the_prompt_leaves_no_lock_and_changes_nothing() {
         eprintln!("\n!!!!! SKIPPED: no `script` (util-linux) to make a terminal with !!!!!\n");
         return;
     }
-    let dir = functions("prompted", 1);
+    let dir = functions_project("prompted", 1);
     let p = dir.path().to_str().expect("utf-8 path").to_string();
-    let mut child = command("script", &moto.url)
+    let mut child = aws_command("script", &moto.url)
         .args([
             "-qec",
             &format!("{} deploy {p}", env!("CARGO_BIN_EXE_infrac")),

@@ -526,23 +526,7 @@ fn throttled_and_failing_calls_are_retried_or_stop_cleanly() {
 #[test]
 fn parallel_deploys_are_at_least_five_times_faster() {
     let Some(moto) = moto() else { return };
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join("code")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("code/index.js"),
-        "exports.handler = async () => 1;\n",
-    )
-    .expect("writes");
-    std::fs::write(
-        dir.path().join("infra.toml"),
-        "name = \"fifty\"\nregion = \"us-east-1\"\n",
-    )
-    .expect("writes");
-    let mut program = String::new();
-    for i in 0..50 {
-        program.push_str(&format!("function f{i} {{\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./code\"\n}}\n\n"));
-    }
-    std::fs::write(dir.path().join("main.infra"), program).expect("writes");
+    let dir = functions_project("fifty", 50);
     let p = dir.path().to_str().expect("utf-8 path");
     let slow = FaultProxy::start(
         &moto.url,

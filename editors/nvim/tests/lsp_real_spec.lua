@@ -32,5 +32,49 @@ else
   if T.failed == 0 then
     dofile(T.tests .. "/lsp_features.lua")(T, { cmd = cmd, file = file, timeout = 20000 })
   end
+
+  -- The plugin sends Neovim's own default capabilities. Neovim 0.7 declares no snippet
+  -- support: completion must then insert plain text (the snippet's defaults filled in), never
+  -- `${1:...}` placeholders that it would insert raw.
+  T.test("completion follows Neovim's default snippet support", function()
+    local defaults = vim.lsp.protocol.make_client_capabilities()
+    local item_caps = ((defaults.textDocument or {}).completion or {}).completionItem or {}
+    local snippets = item_caps.snippetSupport == true
+    local buf = vim.api.nvim_get_current_buf()
+    local at
+    for n, line in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+      if line:find("^task ") then
+        at = n
+        break
+      end
+    end
+    T.truthy(at, "a task block")
+    vim.api.nvim_buf_set_lines(buf, at, at, false, { "  " })
+    local responses = vim.lsp.buf_request_sync(buf, "textDocument/completion", {
+      textDocument = { uri = vim.uri_from_bufnr(buf) },
+      position = { line = at, character = 2 },
+    }, 20000)
+    vim.api.nvim_buf_set_lines(buf, at, at + 1, false, {})
+    local items = {}
+    for _, response in pairs(responses or {}) do
+      local result = response.result or {}
+      items = result.items or result
+    end
+    T.truthy(#items > 0, "completion items")
+    local snippet_items = 0
+    for _, item in ipairs(items) do
+      local text = (item.textEdit and item.textEdit.newText) or item.insertText or item.label
+      if item.insertTextFormat == 2 then
+        snippet_items = snippet_items + 1
+      elseif not snippets then
+        T.truthy(not text:find("%${%d"), "a placeholder in plain text: " .. text)
+      end
+    end
+    if snippets then
+      T.truthy(snippet_items > 0, "snippets for a client that takes them")
+    else
+      T.eq(snippet_items, 0, "snippets sent to a client without snippet support")
+    end
+  end)
   T.finish()
 end

@@ -4,7 +4,7 @@
 
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from "vscode-languageclient/node";
+import { LanguageClient, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 
 import { graphHtml, makeNonce } from "./graphHtml";
 import { formatCommandLine, graphArgs, lspArgs, planArgs, projectDirFor } from "./infracArgs";
@@ -68,10 +68,12 @@ async function startServer(): Promise<void> {
   const settings = parseSettings(vscode.workspace.getConfiguration("infrac"));
   output.appendLine(`[infrac] starting ${formatCommandLine(command, args)} (trace: ${settings.trace})`);
 
+  // No `transport`: with `TransportKind.stdio` the client appends `--stdio` to the command
+  // line. Without it the client still talks over stdin and stdout, and runs exactly the
+  // command line logged above.
   const serverOptions: ServerOptions = {
     command,
     args,
-    transport: TransportKind.stdio,
     options: { cwd: firstFolder() },
   };
   const clientOptions: LanguageClientOptions = {

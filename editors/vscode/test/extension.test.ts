@@ -48,6 +48,8 @@ describe("extension", { skip: process.platform === "win32" ? "uses a POSIX shell
     assert.equal(client.id, "infrac", "the id ties the client to infrac.trace.server");
     assert.deepEqual(client.serverOptions.command, infrac);
     assert.deepEqual(client.serverOptions.args, ["lsp"]);
+    // A transport kind would make vscode-languageclient append a flag (`--stdio`) to `args`.
+    assert.equal((client.serverOptions as { transport?: unknown }).transport, undefined);
     assert.equal(client.serverOptions.options?.cwd, dir);
     assert.deepEqual(client.clientOptions.documentSelector, [
       { scheme: "file", language: "infra" },

@@ -149,11 +149,11 @@ pub fn edit(project: &Path, from: &str, to: &str) {
     std::fs::write(&main, text.replacen(from, to, 1)).expect("writes");
 }
 
-/// Runs `infrac ARGS` against `endpoint` with test credentials.
-pub fn infrac(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_infrac"));
-    cmd.args(args)
-        .env("AWS_ENDPOINT_URL", endpoint)
+/// `program` (the `infrac` binary, or a wrapper such as `script` that runs it) set up to talk
+/// to `endpoint` with test credentials, with no test hook and no colour.
+pub fn aws_command(program: &str, endpoint: &str) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_REGION", "us-east-1")
@@ -161,12 +161,42 @@ pub fn infrac(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_SESSION_TOKEN")
         .env_remove("INFRAC_TEST_KILL_AFTER_CALLS")
-        .env_remove("INFRAC_TEST_CALL_LOG")
-        .stdin(Stdio::null());
+        .env_remove("INFRAC_TEST_CALL_LOG");
+    cmd
+}
+
+/// Runs `infrac ARGS` against `endpoint` with test credentials.
+pub fn infrac(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = aws_command(env!("CARGO_BIN_EXE_infrac"), endpoint);
+    cmd.args(args).stdin(Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
     }
     cmd.output().expect("infrac runs")
+}
+
+/// A project named `name` of `n` small functions sharing one `./code` folder.
+pub fn functions_project(name: &str, n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("code")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("code/index.js"),
+        "exports.handler = async () => 1;\n",
+    )
+    .expect("writes");
+    std::fs::write(
+        dir.path().join("infra.toml"),
+        format!("name = \"{name}\"\nregion = \"us-east-1\"\n"),
+    )
+    .expect("writes");
+    let mut program = String::new();
+    for i in 0..n {
+        program.push_str(&format!(
+            "function f{i} {{\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./code\"\n}}\n\n"
+        ));
+    }
+    std::fs::write(dir.path().join("main.infra"), program).expect("writes");
+    dir
 }
 
 pub fn text(out: &Output) -> String {
