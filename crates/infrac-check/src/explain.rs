@@ -6,7 +6,7 @@
 //! A test checks every example: the wrong one must produce its code, the fixed one must check
 //! clean. Examples are checked in a project folder that also holds `src/index.js` (function
 //! code) and `app/Dockerfile` (a container build), so `code = "./src"` and `build = "./app"`
-//! exist.
+//! exist; outside it, `/opt/shared` holds an `index.js`.
 
 use crate::check::check_project_at;
 use crate::date::Date;
@@ -183,15 +183,32 @@ impl FileSystem for ExampleFolder {
     }
 
     fn is_file(&self, path: &Path) -> bool {
-        path == Path::new("/example/src/index.js") || path == Path::new("/example/app/Dockerfile")
+        path == Path::new("/example/src/index.js")
+            || path == Path::new("/example/app/Dockerfile")
+            || path == Path::new("/opt/shared/index.js")
     }
 
     fn is_dir(&self, path: &Path) -> bool {
         path == Path::new("/example")
             || path == Path::new("/example/src")
             || path == Path::new("/example/app")
+            || path == Path::new("/opt/shared")
     }
 }
+
+static W0004: Explanation = Explanation {
+    code: Code::W0004,
+    meaning: "A function's `code` or a task's `build` names a path outside the project folder \
+(the folder of `infra.toml`, or of the files checked). It works: deploy zips or builds it as \
+usual. But the project no longer holds everything it ships, so a clone of the project alone \
+cannot deploy it, and nothing in the project says what that folder holds. Move the code into \
+the project. (A warning: the program still deploys.)",
+    file: ExampleFile::Program,
+    wrong: "bucket media {}\nfunction thumbs {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"/opt/shared\"\n}\nmedia.on_put(\".jpg\") -> function thumbs\n",
+    fixed: "bucket media {}\nfunction thumbs {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n}\nmedia.on_put(\".jpg\") -> function thumbs\n",
+    aws_rule: None,
+    link: None,
+};
 
 /// The explanation of `code`. Every code has one: the match is exhaustive.
 pub fn explain(code: Code) -> &'static Explanation {
@@ -221,6 +238,7 @@ pub fn explain(code: Code) -> &'static Explanation {
         Code::W0001 => &W0001,
         Code::W0002 => &W0002,
         Code::W0003 => &W0003,
+        Code::W0004 => &W0004,
     }
 }
 

@@ -13,6 +13,12 @@ pub trait FileSystem {
     fn list_dir(&self, dir: &Path) -> io::Result<Vec<PathBuf>>;
     fn is_file(&self, path: &Path) -> bool;
     fn is_dir(&self, path: &Path) -> bool;
+    /// Where `path` really is, every link on the way followed (the disk's `canonicalize`).
+    /// The walker of `code` and `build` folders uses it to refuse a link that leaves the
+    /// folder. A file system without links (the default) answers `path` itself.
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        Ok(path.to_path_buf())
+    }
     /// The content hash of a `code` or `build` path, when this file system keeps one (the
     /// language server hashes away from its requests and answers from a cache); `None` has
     /// the caller hash by reading.

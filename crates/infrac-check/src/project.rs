@@ -35,6 +35,10 @@ impl FileSystem for DiskFileSystem {
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()
     }
+
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
 }
 
 /// What `infra.toml` says, with defaults filled in.

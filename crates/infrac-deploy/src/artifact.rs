@@ -244,19 +244,29 @@ mod tests {
     fn a_linked_folder_is_zipped_as_the_plan_hashes_it() {
         let dir = tempfile::tempdir().expect("temp dir");
         let code = dir.path().join("code");
-        fs::create_dir_all(dir.path().join("shared")).expect("mkdir");
-        fs::create_dir_all(&code).expect("mkdir");
+        fs::create_dir_all(code.join("vendor")).expect("mkdir");
         fs::write(code.join("index.js"), "exports.handler = 1;\n").expect("write");
-        fs::write(dir.path().join("shared/util.js"), "module.exports = {};\n").expect("write");
-        std::os::unix::fs::symlink(dir.path().join("shared"), code.join("lib")).expect("link");
+        fs::write(code.join("vendor/util.js"), "module.exports = {};\n").expect("write");
+        std::os::unix::fs::symlink(code.join("vendor"), code.join("lib")).expect("link");
         let zip = zip_code(&code).expect("zips");
         let walked: Vec<String> = code_files(&DiskFileSystem, &code)
             .expect("walks")
             .into_iter()
             .map(|(name, _)| name)
             .collect();
-        assert_eq!(names(&zip), ["index.js", "lib/util.js"]);
+        assert_eq!(names(&zip), ["index.js", "lib/util.js", "vendor/util.js"]);
         assert_eq!(names(&zip), walked);
+
+        // A link out of the folder is refused by the zip as by the hash.
+        fs::create_dir_all(dir.path().join("shared")).expect("mkdir");
+        fs::write(dir.path().join("shared/secret.js"), "1;\n").expect("write");
+        std::os::unix::fs::symlink(dir.path().join("shared"), code.join("out")).expect("link");
+        let err = zip_code(&code).expect_err("refused");
+        assert!(
+            err.to_string().contains("`out` is a link to ")
+                && err.to_string().contains("outside the folder"),
+            "{err}"
+        );
     }
 
     #[test]

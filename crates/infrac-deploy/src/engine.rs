@@ -117,6 +117,9 @@ pub struct Options {
     /// Set (by a signal handler) to stop a run gracefully: no new step starts, the calls in
     /// flight finish and are recorded, and the state is saved.
     pub stop: Arc<AtomicBool>,
+    /// Lets a refresh that finds every resource of a non-empty stack gone drop them all
+    /// (`--yes-everything-is-gone`); otherwise it is [`DeployError::EverythingGone`].
+    pub everything_gone_ok: bool,
 }
 
 impl fmt::Debug for Options {
@@ -133,6 +136,7 @@ impl Default for Options {
             parallelism: DEFAULT_PARALLELISM,
             progress: no_progress(),
             stop: Arc::new(AtomicBool::new(false)),
+            everything_gone_ok: false,
         }
     }
 }
@@ -147,6 +151,31 @@ pub enum DeployError {
     Refresh(ProviderError),
     /// A precondition of the steps is missing (nothing was changed).
     Preflight(ProviderError),
+    /// The state was first deployed to another account or region than the caller's.
+    WrongHome {
+        stack: String,
+        recorded: Home,
+        caller: Home,
+    },
+    /// A refresh found every resource of a non-empty stack gone, which is far more often
+    /// the wrong credentials than the truth; the state is left as it was.
+    EverythingGone {
+        stack: String,
+        count: usize,
+    },
+}
+
+/// Where a stack lives: an AWS account and a region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Home {
+    pub account: String,
+    pub region: String,
+}
+
+impl fmt::Display for Home {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "account {} in region {}", self.account, self.region)
+    }
 }
 
 impl fmt::Display for DeployError {
@@ -161,6 +190,22 @@ impl fmt::Display for DeployError {
                 "could not read the deployed resources back: {err}; nothing was changed"
             ),
             DeployError::Preflight(err) => write!(f, "{err}; nothing was changed"),
+            DeployError::WrongHome {
+                stack,
+                recorded,
+                caller,
+            } => write!(
+                f,
+                "stack {stack} lives in {recorded}, but these credentials are for {caller}; \
+                 nothing was changed (check AWS_PROFILE, AWS_REGION and infra.toml's `region`)"
+            ),
+            DeployError::EverythingGone { stack, count } => write!(
+                f,
+                "none of the {count} resources of stack {stack} was found: this is far more often \
+                 the wrong credentials or region than the truth, so the state was left as it was \
+                 and nothing was changed; if they really are all gone, run again with \
+                 --yes-everything-is-gone"
+            ),
         }
     }
 }
@@ -314,6 +359,61 @@ impl<'b, P: Provider> Engine<'b, P> {
         Ok(loaded)
     }
 
+    /// Where the caller's credentials point (`aws.account_id`, `aws.region`).
+    pub async fn caller_home(&self) -> Result<Home, DeployError> {
+        let fact = |value: Value, name: &str| {
+            value.as_str().map(String::from).ok_or_else(|| {
+                DeployError::Lookup(ProviderError::new(
+                    ErrorKind::Other,
+                    format!("lookup {name}"),
+                    format!("not a string: {value}"),
+                ))
+            })
+        };
+        let account = self
+            .provider
+            .lookup("aws.account_id")
+            .await
+            .map_err(DeployError::Lookup)?;
+        let region = self
+            .provider
+            .lookup("aws.region")
+            .await
+            .map_err(DeployError::Lookup)?;
+        Ok(Home {
+            account: fact(account, "aws.account_id")?,
+            region: fact(region, "aws.region")?,
+        })
+    }
+
+    /// A stack lives in one account and one region: compares those `state` recorded at its
+    /// first deploy with the caller's, and refuses on a mismatch. A state that recorded none
+    /// (never deployed, or written before infrac recorded them) gets the caller's, saved with
+    /// the next write. Call it before anything reads or changes the stack's resources.
+    pub async fn check_home(&self, state: &mut State) -> Result<Home, DeployError> {
+        let caller = self.caller_home().await?;
+        let recorded = Home {
+            account: state
+                .account
+                .clone()
+                .unwrap_or_else(|| caller.account.clone()),
+            region: state
+                .region
+                .clone()
+                .unwrap_or_else(|| caller.region.clone()),
+        };
+        if recorded != caller {
+            return Err(DeployError::WrongHome {
+                stack: self.stack.clone(),
+                recorded,
+                caller,
+            });
+        }
+        state.account = Some(caller.account.clone());
+        state.region = Some(caller.region.clone());
+        Ok(caller)
+    }
+
     /// Looks up every fact `values` use, once each.
     pub async fn lookups<'v>(
         &self,
@@ -397,6 +497,13 @@ impl<'b, P: Provider> Engine<'b, P> {
             results.push((i, resource, observed));
         }
         results.sort_by_key(|r| r.0);
+        let found = results.iter().filter(|r| r.2.is_some()).count();
+        if !results.is_empty() && found == 0 && !self.options.everything_gone_ok {
+            return Err(DeployError::EverythingGone {
+                stack: self.stack.clone(),
+                count: results.len(),
+            });
+        }
         let mut outcomes = Vec::new();
         let mut gone = Vec::new();
         for (i, resource, observed) in results {
@@ -462,6 +569,7 @@ impl<'b, P: Provider> Engine<'b, P> {
                 interrupted: false,
             });
         }
+        self.check_home(&mut state).await?;
         let lookups = self
             .lookups(
                 plan.steps

@@ -29,6 +29,9 @@ struct Inner {
     in_flight: usize,
     max_in_flight: usize,
     counter: u64,
+    /// The caller's account and region, when a test changed them from the defaults.
+    account: Option<String>,
+    region: Option<String>,
 }
 
 impl FakeCloud {
@@ -56,6 +59,14 @@ impl FakeCloud {
     /// times: the resource exists, and the caller cannot know it.
     pub fn lose_answer(&self, call: &str, times: usize) {
         self.inner().lost_answers.insert(call.to_string(), times);
+    }
+
+    /// Points the fake's credentials at another account and region (the defaults are
+    /// `123456789012` and `us-east-1`).
+    pub fn set_caller(&self, account: &str, region: &str) {
+        let mut inner = self.inner();
+        inner.account = Some(account.to_string());
+        inner.region = Some(region.to_string());
     }
 
     pub fn calls(&self) -> Vec<String> {
@@ -172,8 +183,16 @@ fn key_of(r: &Resource) -> (String, String) {
 impl Provider for FakeCloud {
     async fn lookup(&self, name: &str) -> Result<Value, ProviderError> {
         match name {
-            "aws.region" => Ok(json!("us-east-1")),
-            "aws.account_id" => Ok(json!("123456789012")),
+            "aws.region" => Ok(json!(self
+                .inner()
+                .region
+                .clone()
+                .unwrap_or_else(|| "us-east-1".into()))),
+            "aws.account_id" => Ok(json!(self
+                .inner()
+                .account
+                .clone()
+                .unwrap_or_else(|| "123456789012".into()))),
             "default_vpc.subnet_ids" => Ok(json!(["subnet-1", "subnet-2"])),
             other => Err(ProviderError::new(
                 ErrorKind::Other,

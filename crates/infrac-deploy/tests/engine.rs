@@ -248,6 +248,7 @@ async fn a_stop_request_finishes_the_calls_in_flight_saves_and_starts_nothing_ne
                 }
             }),
             stop: Arc::clone(&stop),
+            ..Options::default()
         },
     );
     let loaded = e.load("p").expect("loads");

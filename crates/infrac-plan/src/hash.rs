@@ -2,7 +2,14 @@
 //! relative paths and the contents of every file, so the same files always give the same hash
 //! whatever the file system's order, timestamps or the folder's location. A changed hash is
 //! what makes the plan update a function or build a new image.
+//!
+//! Never packaged, so never hashed: `.git/` and `.infra/` folders (the repository, and the
+//! stack's state and lock, which every deploy rewrites), and what the folder's `.infraignore`
+//! lists, in gitignore syntax (`*.log`, `/build/`, `!keep.log`). Links are followed while
+//! they stay inside the folder; one that leads out of it is an error (its files would ship
+//! without being part of the project).
 
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use infrac_check::FileSystem;
 use sha2::{Digest, Sha256};
 use std::io;
@@ -12,15 +19,28 @@ use std::path::{Component, Path, PathBuf};
 /// never end.
 pub const MAX_DEPTH: usize = 64;
 
+/// Folders never packaged, wherever they are: a repository, and infrac's own state and lock.
+pub const NEVER_PACKAGED: [&str; 2] = [".git", ".infra"];
+
+/// The file in a `code` or `build` folder that lists what else to leave out.
+pub const IGNORE_FILE: &str = ".infraignore";
+
 /// The files of a function's `code` or a task's `build` path, as `(relative name, full path)`
 /// pairs sorted by the byte order of their `/`-separated relative names. A file is a folder
 /// holding only that file (by its name), which is what a zip of it holds. Links are followed,
-/// to folders too, down to [`MAX_DEPTH`] levels. This one walk decides both what the plan
-/// hashes and what the deploy zips, so the two can never disagree.
+/// to folders too, down to [`MAX_DEPTH`] levels. Left out: [`NEVER_PACKAGED`] folders and
+/// what the folder's [`IGNORE_FILE`] lists. This one walk decides both what the plan hashes
+/// and what the deploy zips, so the two can never disagree.
 pub fn code_files(fs: &dyn FileSystem, path: &Path) -> io::Result<Vec<(String, PathBuf)>> {
     let mut files: Vec<(String, PathBuf)> = Vec::new();
     if fs.is_dir(path) {
-        collect(fs, path, "", 0, &mut files)?;
+        let ignored = ignore_list(fs, path)?;
+        let walk = Walk {
+            fs,
+            ignored: &ignored,
+            real_root: fs.real_path(path)?,
+        };
+        walk.collect(path, "", 0, &mut files)?;
     } else if fs.is_file(path) {
         let name = path
             .file_name()
@@ -53,35 +73,94 @@ pub fn content_hash(fs: &dyn FileSystem, path: &Path) -> io::Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
-fn collect(
-    fs: &dyn FileSystem,
-    dir: &Path,
-    prefix: &str,
-    depth: usize,
-    out: &mut Vec<(String, PathBuf)>,
-) -> io::Result<()> {
-    if depth > MAX_DEPTH {
-        return Err(io::Error::other(format!(
-            "{} nests more than {MAX_DEPTH} folders deep (a link that loops?)",
-            dir.display()
-        )));
-    }
-    for entry in fs.list_dir(dir)? {
-        let Some(name) = entry.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-            continue;
-        };
-        let relative = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        if fs.is_dir(&entry) {
-            collect(fs, &entry, &relative, depth + 1, out)?;
-        } else if fs.is_file(&entry) {
-            out.push((relative, entry));
+/// The folder's [`IGNORE_FILE`], read through `fs`, as a matcher of paths relative to the
+/// folder (an empty one when there is no such file). A line that is not a valid pattern is
+/// an error naming the file and line.
+fn ignore_list(fs: &dyn FileSystem, dir: &Path) -> io::Result<Gitignore> {
+    let file = dir.join(IGNORE_FILE);
+    let mut builder = GitignoreBuilder::new("");
+    if fs.is_file(&file) {
+        let bytes = fs.read(&file)?;
+        let text = String::from_utf8_lossy(&bytes);
+        for (n, line) in text.lines().enumerate() {
+            builder.add_line(None, line).map_err(|e| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{} line {}: {e}", file.display(), n + 1),
+                )
+            })?;
         }
     }
-    Ok(())
+    builder.build().map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {e}", file.display()),
+        )
+    })
+}
+
+/// One walk of a folder: what to leave out, and where the folder really is.
+struct Walk<'a> {
+    fs: &'a dyn FileSystem,
+    ignored: &'a Gitignore,
+    real_root: PathBuf,
+}
+
+impl Walk<'_> {
+    fn collect(
+        &self,
+        dir: &Path,
+        prefix: &str,
+        depth: usize,
+        out: &mut Vec<(String, PathBuf)>,
+    ) -> io::Result<()> {
+        let fs = self.fs;
+        if depth > MAX_DEPTH {
+            return Err(io::Error::other(format!(
+                "{} nests more than {MAX_DEPTH} folders deep (a link that loops?)",
+                dir.display()
+            )));
+        }
+        for entry in fs.list_dir(dir)? {
+            let Some(name) = entry.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            let relative = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let is_dir = fs.is_dir(&entry);
+            if is_dir && NEVER_PACKAGED.contains(&name.as_str())
+                || self
+                    .ignored
+                    .matched(Path::new(&relative), is_dir)
+                    .is_ignore()
+            {
+                continue;
+            }
+            if !is_dir && !fs.is_file(&entry) {
+                continue;
+            }
+            let real = fs.real_path(&entry)?;
+            if !real.starts_with(&self.real_root) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "`{relative}` is a link to {}, outside the folder: copy what it needs into \
+                         the folder, or list it in {IGNORE_FILE}",
+                        real.display()
+                    ),
+                ));
+            }
+            if is_dir {
+                self.collect(&entry, &relative, depth + 1, out)?;
+            } else {
+                out.push((relative, entry));
+            }
+        }
+        Ok(())
+    }
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -160,6 +239,71 @@ mod tests {
             content_hash(&y, Path::new("/y/index.js")).expect("hash")
         );
         assert!(content_hash(&x, Path::new("/nope")).is_err());
+    }
+
+    fn names(fs: &MemoryFileSystem, dir: &str) -> Vec<String> {
+        code_files(fs, Path::new(dir))
+            .expect("walks")
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    #[test]
+    fn repositories_and_state_are_never_packaged() {
+        let fs = files(&[
+            ("/p/main.infra", "function f {}"),
+            ("/p/index.js", "1"),
+            ("/p/.git/HEAD", "ref"),
+            ("/p/.infra/state/dev.json", "{}"),
+            ("/p/.infra/state/dev.lock", "{}"),
+            ("/p/lib/.git/config", "x"),
+            ("/p/lib/a.js", "2"),
+            ("/p/.gitignore", "x"),
+        ]);
+        assert_eq!(
+            names(&fs, "/p"),
+            [".gitignore", "index.js", "lib/a.js", "main.infra"]
+        );
+        // A deploy rewrites the state; the hash of `code = "."` does not move with it.
+        let before = content_hash(&fs, Path::new("/p")).expect("hash");
+        let fs = fs.with_file("/p/.infra/state/dev.json", "{\"serial\": 2}");
+        assert_eq!(content_hash(&fs, Path::new("/p")).expect("hash"), before);
+    }
+
+    #[test]
+    fn infraignore_leaves_out_what_it_lists_in_gitignore_syntax() {
+        let fs = files(&[
+            (
+                "/p/.infraignore",
+                "# comments and blank lines are fine\n\n*.log\n!keep.log\n/build/\ntests\n",
+            ),
+            ("/p/index.js", "1"),
+            ("/p/debug.log", "x"),
+            ("/p/keep.log", "k"),
+            ("/p/build/out.js", "x"),
+            ("/p/src/build/kept.js", "2"),
+            ("/p/src/tests/a.test.js", "x"),
+            ("/p/tests/b.test.js", "x"),
+        ]);
+        assert_eq!(
+            names(&fs, "/p"),
+            [".infraignore", "index.js", "keep.log", "src/build/kept.js"]
+        );
+        let before = content_hash(&fs, Path::new("/p")).expect("hash");
+        let fs = fs.with_file("/p/debug.log", "more");
+        assert_eq!(content_hash(&fs, Path::new("/p")).expect("hash"), before);
+    }
+
+    #[test]
+    fn a_bad_infraignore_line_is_an_error_naming_it() {
+        let fs = files(&[("/p/.infraignore", "ok.txt\n[z-a\n"), ("/p/a.js", "1")]);
+        let err = code_files(&fs, Path::new("/p")).expect_err("refused");
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(
+            err.to_string().starts_with("/p/.infraignore line 2: "),
+            "{err}"
+        );
     }
 
     #[test]

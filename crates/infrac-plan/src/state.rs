@@ -4,6 +4,7 @@
 //!
 //! ```json
 //! {"version": 1, "lineage": "…", "serial": 3, "project": "thumbnailer", "stack": "dev",
+//!  "account": "123456789012", "region": "eu-west-1",
 //!  "resources": [{"id": "media", "type": "aws:s3:Bucket", "physical_id": "…", "arn": "…",
 //!                 "status": "applied", "depends_on": [], "inputs": {…}, "outputs": {…}}]}
 //! ```
@@ -68,6 +69,14 @@ pub struct State {
     /// written before instance ids has none; the next deploy gives it one (see `docs/deploy.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
+    /// The AWS account id the stack was first deployed to. Every later run against other
+    /// credentials is refused before it changes anything. Absent in states written before
+    /// infrac recorded it: the next deploy records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The region the stack was first deployed to, recorded and checked like `account`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub resources: Vec<ResourceState>,
 }
 
@@ -101,6 +110,8 @@ impl State {
             project: project.to_string(),
             stack: stack.to_string(),
             instance: None,
+            account: None,
+            region: None,
             resources: Vec::new(),
         }
     }
@@ -249,6 +260,20 @@ mod tests {
         let text = s.to_json();
         assert!(text.contains("\"type\": \"aws:s3:Bucket\""), "{text}");
         assert!(text.contains("\"status\": \"applied\""), "{text}");
+        assert_eq!(State::parse(&text).expect("parses"), s);
+    }
+
+    #[test]
+    fn account_and_region_are_kept_and_old_states_load_without_them() {
+        let old = sample().to_json();
+        assert!(!old.contains("\"account\""), "{old}");
+        assert_eq!(State::parse(&old).expect("parses").account, None);
+        let mut s = sample();
+        s.account = Some("123456789012".into());
+        s.region = Some("eu-west-1".into());
+        let text = s.to_json();
+        assert!(text.contains("\"account\": \"123456789012\""), "{text}");
+        assert!(text.contains("\"region\": \"eu-west-1\""), "{text}");
         assert_eq!(State::parse(&text).expect("parses"), s);
     }
 

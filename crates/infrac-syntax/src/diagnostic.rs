@@ -73,6 +73,7 @@ codes! {
     W0001 => Warning, "a function or task that nothing triggers";
     W0002 => Warning, "a deprecated Lambda runtime";
     W0003 => Warning, "a resource name that is not lower snake case";
+    W0004 => Warning, "a code or build path outside the project";
 }
 
 impl fmt::Display for Code {

@@ -70,7 +70,8 @@ enum Command {
     /// nothing new starts, the calls in flight finish, the state is saved and the lock
     /// released (exit 130, or 143). Every step is saved as it goes, so the next deploy
     /// finishes what a killed one started. `--yes` skips the question (needed when stdin is
-    /// not a terminal).
+    /// not a terminal). A stack stays in the account and region of its first deploy: other
+    /// credentials are refused before anything changes.
     Deploy(cmd::deploy::DeployArgs),
     /// Delete everything a stack has deployed, in reverse dependency order.
     ///
@@ -81,7 +82,8 @@ enum Command {
     /// Draw the program: its declarations and triggers, or with `--resources` every planned
     /// AWS resource and its dependencies.
     Graph(cmd::graph::GraphArgs),
-    /// Look at a stack's state (`list`, `show ID`), or clear a stale lock (`unlock`).
+    /// Look at a stack's state (`list`, `show ID`), forget a resource without touching AWS
+    /// (`rm ID`), or clear a stale lock (`unlock`).
     #[command(subcommand)]
     State(cmd::state::StateCommand),
     /// Run the language server (LSP over stdin and stdout) for editors.

@@ -7,6 +7,7 @@ use super::{
     Diagnostic, Expr, ExprKind, FileId, HashMap, Ident, Item, LetState, Rule, RuntimeStatus, Span,
     StrLit, StrPart, StrSegment, SymbolKind, Type, Value,
 };
+use std::path::Path;
 
 impl Checker<'_> {
     // ---- values -----------------------------------------------------------------------------
@@ -510,6 +511,8 @@ impl Checker<'_> {
                                 "paths are relative to the folder of the file that names them",
                             ),
                         );
+                    } else {
+                        self.warn_outside_project(&path, &full, span, file);
                     }
                 }
             }
@@ -526,11 +529,32 @@ impl Checker<'_> {
                             Diagnostic::new(Code::E0401, file, span, format!("`{path}` holds no Dockerfile"))
                                 .with_help("deploy runs `docker build` in this folder, which needs a file named `Dockerfile`"),
                         );
+                    } else {
+                        self.warn_outside_project(&path, &full, span, file);
                     }
                 }
             }
             _ => {}
         }
+    }
+
+    /// W0004 for a `code` or `build` path that leads out of the project folder (lexically:
+    /// `..` parts and absolute paths; the walker deals with links).
+    fn warn_outside_project(&mut self, path: &str, full: &Path, span: Span, file: FileId) {
+        if inside(&self.project.root, full) {
+            return;
+        }
+        self.report(
+            Diagnostic::new(
+                Code::W0004,
+                file,
+                span,
+                format!("`{path}` is outside the project"),
+            )
+            .with_help(
+                "it deploys, but a clone of the project alone cannot: move it into the project folder",
+            ),
+        );
     }
 
     pub(super) fn check_runtime(&mut self, name: &str, span: Span, file: FileId) {
@@ -646,5 +670,69 @@ pub(super) fn map_exprs(expr: &Expr) -> Vec<(&str, &Expr)> {
             .map(|e| (e.key.text.as_str(), &e.value))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// Whether `path` is `root` or below it, taking `.` and `..` parts as written (no disk access:
+/// the compiler reads only through `FileSystem`).
+fn inside(root: &Path, path: &Path) -> bool {
+    use std::path::Component;
+    fn normal(p: &Path) -> Vec<Component<'_>> {
+        let mut parts: Vec<Component<'_>> = Vec::new();
+        for c in p.components() {
+            match c {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    if matches!(parts.last(), Some(Component::Normal(_))) {
+                        parts.pop();
+                    } else {
+                        parts.push(c);
+                    }
+                }
+                other => parts.push(other),
+            }
+        }
+        parts
+    }
+    let root = normal(root);
+    let path = normal(path);
+    path.len() >= root.len()
+        && path[..root.len()] == root[..]
+        && !path[root.len()..].contains(&Component::ParentDir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inside;
+    use std::path::Path;
+
+    #[test]
+    fn inside_the_project_as_written() {
+        let yes = [
+            ("/p", "/p/src"),
+            ("/p", "/p/./a/../b"),
+            ("/p", "/p"),
+            (".", "./src"),
+            ("", "src"),
+            ("../p", "../p/x"),
+        ];
+        for (root, path) in yes {
+            assert!(inside(Path::new(root), Path::new(path)), "{path} in {root}");
+        }
+        let no = [
+            ("/p", "/p/../q"),
+            ("/p", "/q"),
+            ("/p", "/p/a/../../q"),
+            (".", "./../x"),
+            ("", "../x"),
+            ("..", "../../x"),
+            ("../p", "../p/../x"),
+        ];
+        for (root, path) in no {
+            assert!(
+                !inside(Path::new(root), Path::new(path)),
+                "{path} not in {root}"
+            );
+        }
     }
 }

@@ -5,12 +5,12 @@
 use super::project::{load_and_check, report_problems};
 use super::stack::{
     apply_with_progress, confirm, load_state, lock_for_apply, not_locked, print_outputs,
-    print_report, provider, refresh, release_lock, resolved_outputs, runtime,
+    print_report, provider, quiet_engine, refresh, release_lock, resolved_outputs, runtime,
 };
 use super::state::open_backend;
 use super::use_color;
 use infrac_check::{DiskFileSystem, Project};
-use infrac_deploy::{Engine, Options, DEFAULT_PARALLELISM};
+use infrac_deploy::DEFAULT_PARALLELISM;
 use infrac_plan::names::validate_stack;
 use infrac_plan::render::render_human;
 use infrac_plan::{diff, lower_outputs, lower_program};
@@ -18,7 +18,6 @@ use infrac_state::StateBackend;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(clap::Args, Debug)]
 pub struct DeployArgs {
@@ -34,6 +33,10 @@ pub struct DeployArgs {
     /// How many resources to work on at once.
     #[arg(long, default_value_t = DEFAULT_PARALLELISM, value_parser = parse_parallelism)]
     pub parallelism: usize,
+    /// Go on when AWS has none of the stack's resources (without it, that is refused: it is
+    /// far more often the wrong credentials or region than the truth).
+    #[arg(long)]
+    pub yes_everything_is_gone: bool,
 }
 
 /// `--parallelism`: a whole number from 1 to 256.
@@ -86,12 +89,7 @@ async fn deploy(
     let backend: &dyn StateBackend = backend.as_ref();
     not_locked(backend, &args.stack)?;
     let location = backend.location(&args.stack);
-    let quiet = Engine::new(
-        Arc::clone(&provider),
-        backend,
-        &args.stack,
-        Options::default(),
-    );
+    let quiet = quiet_engine(&provider, backend, &args.stack, args.yes_everything_is_gone);
     let mut loaded = load_state(&quiet, &graph.project, &args.stack, &location)?;
     refresh(&quiet, &mut loaded.state).await?;
     let plan = diff(graph, &loaded.state);

@@ -5,18 +5,17 @@
 use super::deploy::parse_parallelism;
 use super::stack::{
     apply_with_progress, confirm, load_state, lock_for_apply, not_locked, print_report, provider,
-    refresh, release_lock, runtime,
+    quiet_engine, refresh, release_lock, runtime,
 };
 use super::state::open_backend;
 use super::use_color;
 use infrac_check::{load_project, DiskFileSystem};
-use infrac_deploy::{destroy_plan, Engine, Options, DEFAULT_PARALLELISM};
+use infrac_deploy::{destroy_plan, DEFAULT_PARALLELISM};
 use infrac_plan::names::validate_stack;
 use infrac_plan::render::render_human;
 use infrac_state::StateBackend;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(clap::Args, Debug)]
 pub struct DestroyArgs {
@@ -32,6 +31,10 @@ pub struct DestroyArgs {
     /// How many resources to work on at once.
     #[arg(long, default_value_t = DEFAULT_PARALLELISM, value_parser = parse_parallelism)]
     pub parallelism: usize,
+    /// Go on when AWS has none of the stack's resources (without it, that is refused: it is
+    /// far more often the wrong credentials or region than the truth).
+    #[arg(long)]
+    pub yes_everything_is_gone: bool,
 }
 
 pub fn run(args: &DestroyArgs) -> ExitCode {
@@ -45,12 +48,7 @@ pub fn run(args: &DestroyArgs) -> ExitCode {
             let backend: &dyn StateBackend = backend.as_ref();
             not_locked(backend, &args.stack)?;
             let location = backend.location(&args.stack);
-            let quiet = Engine::new(
-                Arc::clone(&provider),
-                backend,
-                &args.stack,
-                Options::default(),
-            );
+            let quiet = quiet_engine(&provider, backend, &args.stack, args.yes_everything_is_gone);
             let name = project.settings.name.clone();
             let mut loaded = load_state(&quiet, &name, &args.stack, &location)?;
             if loaded.state.resources.is_empty() {

@@ -75,8 +75,34 @@ pub fn load_state(
     Ok(loaded)
 }
 
-/// Refreshes, saying so when anything changed behind the state's back.
+/// The engine `deploy`, `destroy` and `plan` read the stack with before anything changes:
+/// no progress view, and `--yes-everything-is-gone` as given.
+pub fn quiet_engine<'b>(
+    provider: &Arc<AwsProvider>,
+    backend: &'b dyn StateBackend,
+    stack: &str,
+    everything_gone_ok: bool,
+) -> Engine<'b, AwsProvider> {
+    Engine::new(
+        Arc::clone(provider),
+        backend,
+        stack,
+        Options {
+            everything_gone_ok,
+            ..Options::default()
+        },
+    )
+}
+
+/// Checks that the caller's credentials are for the account and region the stack lives in
+/// (recording them for a stack that has none yet), then refreshes, saying so when anything
+/// changed behind the state's back. A stack with nothing recorded and nothing deployed needs
+/// no AWS access.
 pub async fn refresh(engine: &Engine<'_, AwsProvider>, state: &mut State) -> Result<(), String> {
+    if state.resources.is_empty() && state.account.is_none() && state.region.is_none() {
+        return Ok(());
+    }
+    engine.check_home(state).await.map_err(|e| e.to_string())?;
     if state.resources.is_empty() {
         return Ok(());
     }
@@ -143,6 +169,7 @@ pub async fn apply_with_progress(
             parallelism,
             progress: view.progress(),
             stop,
+            ..Options::default()
         },
     );
     let start = Instant::now();
@@ -276,13 +303,23 @@ pub fn print_outputs(outputs: &[(String, Option<Value>)]) {
 }
 
 /// `infrac plan`'s refresh: reads the state's resources back from AWS (in memory only; the
-/// stored state is not written).
+/// stored state is not written). Finding every resource gone is shown, with a warning, since
+/// a plan saves nothing; `deploy` and `destroy` refuse it.
 pub fn refresh_for_plan(project: &Project, stack: &str, state: &mut State) -> Result<(), String> {
     runtime()?.block_on(async {
         let provider = provider(project).await;
         let backend = open_backend(project)?;
-        let engine = Engine::new(provider, backend.as_ref(), stack, Options::default());
-        refresh(&engine, state).await
+        let engine = quiet_engine(&provider, backend.as_ref(), stack, true);
+        let before = state.resources.len();
+        refresh(&engine, state).await?;
+        if before > 0 && state.resources.is_empty() {
+            eprintln!(
+                "warning: none of the {before} resources of stack {stack} was found: this is far \
+                 more often the wrong credentials or region than the truth; `deploy` and \
+                 `destroy` refuse to go on without --yes-everything-is-gone"
+            );
+        }
+        Ok(())
     })
 }
 

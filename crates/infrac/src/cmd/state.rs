@@ -1,12 +1,12 @@
-//! `infrac state list|show|unlock`: look at a stack's state, or clear a lock a crashed run
-//! left behind. Also the one place the CLI picks a state backend from `infra.toml`.
+//! `infrac state list|show|rm|unlock`: look at a stack's state, forget a resource without
+//! touching AWS, or clear a lock a crashed run left behind. Also the one place the CLI picks a state backend from `infra.toml`.
 
 use infrac_aws::S3Backend;
 use infrac_check::project::StateBackend as BackendSetting;
 use infrac_check::{load_project, DiskFileSystem, Project};
 use infrac_plan::names::validate_stack;
 use infrac_plan::state::Status;
-use infrac_state::{LocalBackend, StateBackend};
+use infrac_state::{LocalBackend, LockInfo, Release, StateBackend, StateLock};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,6 +25,20 @@ pub enum StateCommand {
     /// Show one resource of a stack's state as JSON: the inputs it was last applied with and
     /// the outputs AWS gave back.
     Show {
+        /// The resource's id, as `infrac state list` prints it (`media`, `ffmpeg/task-role`).
+        id: String,
+        /// A project directory, or a `.infra` file (its directory is the project).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, default_value = "dev")]
+        stack: String,
+    },
+    /// Forget a resource: remove it from the stack's state without touching AWS.
+    ///
+    /// It stays in AWS as it is, and infrac no longer manages, updates or deletes it. If the
+    /// program still declares it, the next deploy plans to create it again (and its name is
+    /// taken), so remove it from the program too, or give it another name.
+    Rm {
         /// The resource's id, as `infrac state list` prints it (`media`, `ffmpeg/task-role`).
         id: String,
         /// A project directory, or a `.infra` file (its directory is the project).
@@ -73,6 +87,7 @@ pub fn run(command: &StateCommand) -> ExitCode {
     let result = match command {
         StateCommand::List { path, stack } => list(path, stack),
         StateCommand::Show { id, path, stack } => show(id, path, stack),
+        StateCommand::Rm { id, path, stack } => rm(id, path, stack),
         StateCommand::Unlock { path, stack, force } => unlock(path, stack, *force),
     };
     match result {
@@ -135,6 +150,42 @@ fn show(id: &str, path: &std::path::Path, stack: &str) -> Result<ExitCode, Strin
     })?;
     let text = serde_json::to_string_pretty(resource).map_err(|e| e.to_string())?;
     println!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Under the stack's lock, so no deploy writes the state meanwhile.
+fn rm(id: &str, path: &std::path::Path, stack: &str) -> Result<ExitCode, String> {
+    let (_, backend) = open(path, stack)?;
+    let backend: &dyn StateBackend = backend.as_ref();
+    let lock = StateLock::acquire(backend, stack, &LockInfo::current("state rm"))
+        .map_err(|e| e.to_string())?;
+    let mut state = backend
+        .load(stack)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("stack {stack} has no state: it was never deployed"))?;
+    let Some(position) = state.resources.iter().position(|r| r.id == id) else {
+        return Err(format!(
+            "no resource `{id}` in the state of stack {stack} (`infrac state list` shows them); nothing was removed"
+        ));
+    };
+    let removed = state.resources.remove(position);
+    let stored_serial = state.serial;
+    state.serial += 1;
+    backend
+        .save(stack, &state, Some(stored_serial))
+        .map_err(|e| e.to_string())?;
+    eprintln!(
+        "Removed `{id}` ({} {}) from the state of stack {stack}. It is still in AWS, and infrac \
+         no longer manages it; if the program still declares it, the next deploy plans to \
+         create it again.",
+        removed.ty, removed.physical_id
+    );
+    match lock.release().map_err(|e| e.to_string())? {
+        Release::Released => {}
+        Release::NotOurs(_) => {
+            eprintln!("warning: the stack's lock was broken while the state was written");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
