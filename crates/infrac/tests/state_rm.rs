@@ -38,6 +38,7 @@ fn entry(id: &str, ty: ResourceType, name: &str) -> ResourceState {
         depends_on: vec![],
         inputs: json!({"name": name}),
         outputs: json!({"arn": format!("arn:aws:x:::{name}")}),
+        pending_since: None,
     }
 }
 
