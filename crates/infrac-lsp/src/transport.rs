@@ -63,15 +63,11 @@ fn usable_id(id: Option<&Value>) -> bool {
 
 /// A field of a message: absent, or present with its value (JSON `null` included, which an
 /// `Option` would fold into "absent").
+#[derive(Default)]
 enum Field<T> {
+    #[default]
     Absent,
     Present(T),
-}
-
-impl<T> Default for Field<T> {
-    fn default() -> Self {
-        Field::Absent
-    }
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
