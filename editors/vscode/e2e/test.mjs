@@ -101,6 +101,7 @@ await step("hover on a task shows what it creates", async () => {
   await word.hover();
   const hover = page.locator(".monaco-hover", { hasText: "Amazon ECS on AWS Fargate" }).first();
   await hover.waitFor({ state: "visible" });
+  await page.screenshot({ path: path.join(artifacts, "hover.png") });
   const text = await hover.innerText();
   if (!text.includes("aws:ecs:TaskDefinition")) throw new Error(`hover without its resources:\n${text}`);
   await page.mouse.move(5, 5);
