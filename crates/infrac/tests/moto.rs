@@ -929,20 +929,13 @@ fn progress_on_a_terminal_is_redrawn_in_place() {
         Arc::new(|_, _| Fault::Pass),
     );
     let on_terminal = |args: &str, no_color: bool| -> (bool, String) {
-        let mut cmd = Command::new("script");
+        let mut cmd = aws_command("script", &slow.url);
         cmd.args([
             "-qec",
             &format!("{} {args}", env!("CARGO_BIN_EXE_infrac")),
             "/dev/null",
         ])
-        .env("AWS_ENDPOINT_URL", &slow.url)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
         .env("TERM", "xterm")
-        .env_remove("AWS_PROFILE")
-        .env_remove("INFRAC_TEST_KILL_AFTER_CALLS")
-        .env_remove("INFRAC_TEST_CALL_LOG")
         .stdin(Stdio::null());
         if no_color {
             cmd.env("NO_COLOR", "1");

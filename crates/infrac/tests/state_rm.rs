@@ -1,31 +1,20 @@
 //! `infrac state rm ID`: forgets a resource without touching AWS (the commands run with an
 //! endpoint where nothing answers, so any AWS call would fail them).
 
+mod support;
+
 use infrac_plan::{ResourceState, ResourceType, State, Status};
 use infrac_state::{LocalBackend, LockInfo, StateBackend};
 use serde_json::json;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+use support::moto::text;
+
+/// Port 9 (discard): nothing answers there, so a call to AWS would be an error.
+const NOWHERE: &str = "http://127.0.0.1:9";
 
 fn infrac(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_infrac"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        // Port 9 (discard): nothing answers there, so a call to AWS would be an error.
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .output()
-        .expect("infrac runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    support::moto::infrac(NOWHERE, args, &[])
 }
 
 fn entry(id: &str, ty: ResourceType, name: &str) -> ResourceState {
