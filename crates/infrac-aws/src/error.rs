@@ -12,6 +12,12 @@ const NOT_FOUND: &[&str] = &[
     "ResourceNotFoundException",
     "ResourceNotFound",
     "ClusterNotFoundException",
+    "ServiceNotFoundException",
+    "LoadBalancerNotFound",
+    "TargetGroupNotFound",
+    "ListenerNotFound",
+    "InvalidGroup.NotFound",
+    "ObjectNotFoundException",
     "RepositoryNotFoundException",
     "ImageNotFoundException",
     "NoSuchKey",
@@ -23,6 +29,10 @@ const ALREADY_EXISTS: &[&str] = &[
     "EntityAlreadyExists",
     "ResourceAlreadyExistsException",
     "RepositoryAlreadyExistsException",
+    "DuplicateLoadBalancerName",
+    "DuplicateTargetGroupName",
+    "DuplicateListener",
+    "InvalidGroup.Duplicate",
 ];
 
 const TRANSIENT: &[&str] = &[

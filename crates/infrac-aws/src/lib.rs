@@ -16,11 +16,13 @@
     clippy::redundant_closure_for_method_calls
 )]
 
+pub mod autoscaling;
 pub mod config;
 pub mod docker;
 pub mod ec2;
 pub mod ecr;
 pub mod ecs;
+pub mod elbv2;
 pub mod error;
 pub mod events;
 pub mod iam;
@@ -39,9 +41,11 @@ pub use state::S3Backend;
 /// The SDK crates, for tests that check through the SDK what a deploy made.
 pub mod sdk {
     pub use aws_config::SdkConfig;
+    pub use aws_sdk_applicationautoscaling as autoscaling;
     pub use aws_sdk_cloudwatchlogs as logs;
     pub use aws_sdk_ecr as ecr;
     pub use aws_sdk_ecs as ecs;
+    pub use aws_sdk_elasticloadbalancingv2 as elbv2;
     pub use aws_sdk_eventbridge as events;
     pub use aws_sdk_iam as iam;
     pub use aws_sdk_lambda as lambda;

@@ -1,14 +1,18 @@
 //! Whose a resource is: the tags the engine reads before it updates, replaces, deletes or
 //! adopts anything ([`infrac_deploy::Provider::owner_tags`]). One function per resource type;
 //! the types AWS cannot tag answer with their parent's tags (a bucket notification with its
-//! bucket's, a Lambda permission with its function's, an image with its repository's).
+//! bucket's, a Lambda permission with its function's, an image with its repository's, a
+//! scaling target or policy with its ECS service's).
 
 use crate::error::translate;
 use crate::provider::AwsProvider;
 use crate::resource::read_or_none;
 use aws_sdk_ecs::types::{ClusterField, TaskDefinitionField};
 use infrac_deploy::{ErrorKind, OwnerTags, ProviderError, Resource};
-use infrac_plan::props::{BucketNotificationProps, ImageProps, PermissionProps, ResourceProps};
+use infrac_plan::props::{
+    BucketNotificationProps, ImageProps, PermissionProps, ResourceProps, ScalableTargetProps,
+    ScalingPolicyProps, SecurityGroupProps, ServiceProps,
+};
 use infrac_plan::ResourceType;
 use std::collections::BTreeMap;
 
@@ -70,7 +74,79 @@ pub async fn owner_tags(
             parents(repository(aws, &p.repository).await?)
         }
         ResourceType::EventsRule => own(rule(aws, &r.name).await?),
+        ResourceType::Ec2SecurityGroup => own(security_group(aws, r).await?),
+        ResourceType::Elbv2LoadBalancer => {
+            match crate::elbv2::load_balancer_named(aws, &r.name).await? {
+                Some(lb) => own(crate::elbv2::tags_of(
+                    aws,
+                    lb.load_balancer_arn().unwrap_or_default(),
+                )
+                .await?),
+                None => None,
+            }
+        }
+        ResourceType::Elbv2TargetGroup => {
+            match crate::elbv2::target_group_named(aws, &r.name).await? {
+                Some(tg) => own(crate::elbv2::tags_of(
+                    aws,
+                    tg.target_group_arn().unwrap_or_default(),
+                )
+                .await?),
+                None => None,
+            }
+        }
+        ResourceType::Elbv2Listener => match r.arn.as_deref() {
+            Some(arn) => own(crate::elbv2::tags_of(aws, arn).await?),
+            None => None,
+        },
+        ResourceType::EcsService => {
+            let p: ServiceProps = props(r)?;
+            match p.cluster.known() {
+                Some(cluster) => own(crate::ecs::service_tags(aws, cluster, &r.name).await?),
+                None => None,
+            }
+        }
+        ResourceType::ScalableTarget => {
+            let p: ScalableTargetProps = props(r)?;
+            parents(scaled_service(aws, p.resource_id.known()).await?)
+        }
+        ResourceType::ScalingPolicy => {
+            let p: ScalingPolicyProps = props(r)?;
+            parents(scaled_service(aws, p.resource_id.known()).await?)
+        }
     })
+}
+
+/// A security group's tags, found by name in the VPC of its subnets.
+async fn security_group(aws: &AwsProvider, r: &Resource) -> Result<Option<Tags>, ProviderError> {
+    let p: SecurityGroupProps = props(r)?;
+    let Some(subnets) = p.subnets.known().filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let config = &aws.clients.config;
+    let Some(vpc) = read_or_none(crate::ec2::subnets(config, subnets).await)?
+        .and_then(|found| found.first().map(|s| s.vpc.clone()))
+    else {
+        return Ok(None);
+    };
+    Ok(crate::ec2::group_named(config, &vpc, &r.name)
+        .await?
+        .map(|g| g.tags))
+}
+
+/// The tags of the ECS service a scaling resource id (`service/CLUSTER/SERVICE`) names: the
+/// owner of its scalable target and policy, which take no tags here.
+async fn scaled_service(
+    aws: &AwsProvider,
+    resource_id: Option<&String>,
+) -> Result<Option<Tags>, ProviderError> {
+    let Some((cluster, service)) = resource_id
+        .and_then(|id| id.strip_prefix("service/"))
+        .and_then(|rest| rest.split_once('/'))
+    else {
+        return Ok(None);
+    };
+    crate::ecs::service_tags(aws, cluster, service).await
 }
 
 fn collect<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {

@@ -1,16 +1,17 @@
 //! The AWS provider: the SDK clients, and the [`Provider`] the deploy engine drives. Each call
 //! reads the resource's properties into its type's struct and hands it to that type's
 //! [`AwsResource`] in its service's module (`s3`, `iam`, `logs`, `lambda`, `ecs`, `ecr`,
-//! `events`); the one list of which type goes where is `with_api!`.
+//! `events`, `ec2`, `elbv2`, `autoscaling`); the one list of which type goes where is
+//! `with_api!`.
 
 use crate::config::{custom_endpoint, CallHook, HookInterceptor};
 use crate::docker;
 use crate::error::{invalid, translate};
 use crate::resource::{invalid_properties, AwsResource, Typed};
-use crate::{ecr, ecs, events, iam, lambda, logs, s3};
+use crate::{autoscaling, ec2, ecr, ecs, elbv2, events, iam, lambda, logs, s3};
 use aws_config::SdkConfig;
 use infrac_deploy::{Observed, OwnerTags, Provider, ProviderError, Resource};
-use infrac_plan::props::{BucketProps, ResourceProps};
+use infrac_plan::props::{BucketProps, Deferred, Input, LoadBalancerProps, ResourceProps};
 use infrac_plan::{Action, PlanStep, ResourceType};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -29,6 +30,8 @@ pub struct Clients {
     pub ecs: aws_sdk_ecs::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub events: aws_sdk_eventbridge::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub sts: aws_sdk_sts::Client,
     pub hook: Arc<CallHook>,
 }
@@ -61,6 +64,8 @@ impl Clients {
             ecs: client!(aws_sdk_ecs, config, &hook),
             ecr: client!(aws_sdk_ecr, config, &hook),
             events: client!(aws_sdk_eventbridge, config, &hook),
+            elbv2: client!(aws_sdk_elasticloadbalancingv2, config, &hook),
+            autoscaling: client!(aws_sdk_applicationautoscaling, config, &hook),
             sts: client!(aws_sdk_sts, config, &hook),
             config: config.clone(),
             hook,
@@ -83,6 +88,9 @@ pub struct AwsProvider {
     /// How long to keep retrying AWS's known eventual-consistency gaps (a new role that
     /// Lambda cannot assume yet).
     pub consistency_wait: Duration,
+    /// How long a create or update of an ECS service waits for its deployment to be stable:
+    /// `INFRAC_SERVICE_WAIT` seconds, 20 minutes unless set; zero does not wait.
+    pub service_wait: Duration,
 }
 
 impl AwsProvider {
@@ -93,6 +101,7 @@ impl AwsProvider {
             account: OnceCell::new(),
             subnets: OnceCell::new(),
             consistency_wait: Duration::from_secs(90),
+            service_wait: crate::ecs::service_wait_from_env(),
         }
     }
 
@@ -112,6 +121,24 @@ impl AwsProvider {
             })
             .await
             .cloned()
+    }
+}
+
+impl AwsProvider {
+    /// The network checks of a load balancer about to be made (`elbv2::check_network`), with
+    /// its subnets resolved as the engine will resolve them.
+    async fn check_load_balancer_network(&self, step: &PlanStep) -> Result<(), ProviderError> {
+        let props = LoadBalancerProps::from_json(&step.properties)
+            .map_err(|e| invalid_properties(step.ty, &step.id, &e))?;
+        let subnets: Vec<String> = match &props.subnets {
+            Input::Known(ids) => ids.clone(),
+            Input::Deferred(Deferred::Lookup(l)) => {
+                serde_json::from_value(self.lookup(&l.name).await?).unwrap_or_default()
+            }
+            // Anything else is known only once other resources exist.
+            Input::Deferred(_) => return Ok(()),
+        };
+        elbv2::check_network(self, &step.id, &subnets, props.scheme == "internet-facing").await
     }
 }
 
@@ -164,6 +191,34 @@ macro_rules! with_api {
                 type $api = events::Rule;
                 $body
             }
+            ResourceType::Ec2SecurityGroup => {
+                type $api = ec2::SecurityGroup;
+                $body
+            }
+            ResourceType::Elbv2LoadBalancer => {
+                type $api = elbv2::LoadBalancer;
+                $body
+            }
+            ResourceType::Elbv2TargetGroup => {
+                type $api = elbv2::TargetGroup;
+                $body
+            }
+            ResourceType::Elbv2Listener => {
+                type $api = elbv2::Listener;
+                $body
+            }
+            ResourceType::EcsService => {
+                type $api = ecs::Service;
+                $body
+            }
+            ResourceType::ScalableTarget => {
+                type $api = autoscaling::ScalableTarget;
+                $body
+            }
+            ResourceType::ScalingPolicy => {
+                type $api = autoscaling::ScalingPolicy;
+                $body
+            }
         }
     };
 }
@@ -198,6 +253,11 @@ impl Provider for AwsProvider {
             docker::check_engine(&first.id).await?;
         }
         for step in steps {
+            if step.ty == ResourceType::Elbv2LoadBalancer
+                && matches!(step.action, Action::Create | Action::Replace)
+            {
+                self.check_load_balancer_network(step).await?;
+            }
             if step.ty == ResourceType::S3Bucket && step.action == Action::Delete {
                 let props = BucketProps::from_json(&step.properties)
                     .map_err(|e| invalid_properties(step.ty, &step.id, &e))?;

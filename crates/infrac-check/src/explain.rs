@@ -227,6 +227,7 @@ pub fn explain(code: Code) -> &'static Explanation {
         Code::E0205 => &E0205,
         Code::E0206 => &E0206,
         Code::E0207 => &E0207,
+        Code::E0208 => &E0208,
         Code::E0301 => &E0301,
         Code::E0302 => &E0302,
         Code::E0303 => &E0303,
@@ -293,7 +294,7 @@ The project name becomes part of every AWS name, which is why it is restricted."
 static E0101: Explanation = Explanation {
     code: Code::E0101,
     meaning: "A declaration starts with a word that is not a resource kind. The kinds are \
-`bucket`, `function`, `task` and `schedule`; the help line suggests the nearest one.",
+`bucket`, `function`, `task`, `schedule` and `service`; the help line suggests the nearest one.",
     file: ExampleFile::Program,
     wrong: "buckt media {}\n",
     fixed: "bucket media {}\n",
@@ -328,7 +329,7 @@ static E0104: Explanation = Explanation {
     code: Code::E0104,
     meaning: "A name refers to a resource of another kind than the place needs: `reads` and \
 `writes` take a bucket, and a trigger's `-> function` or `-> task` must name a resource of that \
-kind.",
+kind. A service keeps running on its own, so no trigger can target it.",
     file: ExampleFile::Program,
     wrong: "bucket media {}\ntask resize {\n  image = \"public.ecr.aws/docker/library/alpine:3.20\"\n}\nmedia.on_put() -> function resize\n",
     fixed: "bucket media {}\ntask resize {\n  image = \"public.ecr.aws/docker/library/alpine:3.20\"\n}\nmedia.on_put() -> task resize\n",
@@ -417,6 +418,20 @@ can win, so infrac asks you to keep one. The label points at the first.",
     fixed: "bucket media {\n  versioning = true\n}\n",
     aws_rule: None,
     link: None,
+};
+
+static E0208: Explanation = Explanation {
+    code: Code::E0208,
+    meaning: "An attribute is set that only means something together with another one, and \
+that other one is not set. A service's `target_cpu` is the average CPU that scaling holds by \
+running between `min` and `max` tasks; without `min` and `max` the service runs a fixed \
+`count` of tasks and nothing would read `target_cpu`. Add `min` and `max`, or remove \
+`target_cpu`.",
+    file: ExampleFile::Program,
+    wrong: "service web {\n  image = \"public.ecr.aws/nginx/nginx:1.27\"\n  target_cpu = 60\n}\n",
+    fixed: "service web {\n  image = \"public.ecr.aws/nginx/nginx:1.27\"\n  min = 1\n  max = 4\n  target_cpu = 60\n}\n",
+    aws_rule: Some("Application Auto Scaling's target tracking policy adjusts an ECS service's desired count between the scalable target's minimum and maximum capacity."),
+    link: Some("https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-autoscaling-targettracking.html"),
 };
 
 static E0301: Explanation = Explanation {

@@ -82,7 +82,11 @@ fn kind_section(k: &KindSchema) -> String {
         out.push_str(&format!("- `.{}`: {}\n", v.name, v.doc));
     }
     out.push('\n');
-    if k.events.is_empty() {
+    if k.kind == ResourceKind::Service {
+        out.push_str(
+            "Events: none. A `service` keeps running on its own: it is neither a trigger's source nor its target (E0104).\n\n",
+        );
+    } else if k.events.is_empty() {
         out.push_str("Events: none (a `");
         out.push_str(name);
         out.push_str("` is a trigger's target, not its source).\n\n");
@@ -124,7 +128,10 @@ fn default_text(a: &AttrSchema) -> String {
 fn rule_text(k: &KindSchema, a: &AttrSchema) -> String {
     match a.rule {
         // A task's memory is checked against its cpu (E0206), not on its own.
-        Rule::None if k.kind == ResourceKind::Task && a.name == "memory" => {
+        Rule::None
+            if matches!(k.kind, ResourceKind::Task | ResourceKind::Service)
+                && a.name == "memory" =>
+        {
             "a combination with `cpu` that Fargate runs (see the Fargate table)".to_string()
         }
         Rule::None => String::new(),
@@ -138,6 +145,8 @@ fn rule_text(k: &KindSchema, a: &AttrSchema) -> String {
             .map(|v| format!("`\"{v}\"`"))
             .collect::<Vec<_>>()
             .join(" or "),
+        Rule::IntRange { min, max } => format!("{min} to {max}"),
+        Rule::HttpPath(limit) => format!("starts with `/`, at most {limit} characters"),
         Rule::OneOfInt(values) => values
             .iter()
             .map(|v| format!("`{v}`"))

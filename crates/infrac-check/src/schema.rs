@@ -91,6 +91,13 @@ pub enum Rule {
     },
     OneOfStr(&'static [&'static str]),
     OneOfInt(&'static [i64]),
+    /// Inclusive range of ints.
+    IntRange {
+        min: i64,
+        max: i64,
+    },
+    /// An HTTP path: starts with `/`, at most this many characters.
+    HttpPath(usize),
     /// One of Lambda's runtimes (see [`RUNTIMES`]).
     Runtime,
     /// A 5-field Unix cron expression.
@@ -187,6 +194,7 @@ pub fn schema(kind: ResourceKind) -> &'static KindSchema {
         ResourceKind::Function => &FUNCTION,
         ResourceKind::Task => &TASK,
         ResourceKind::Schedule => &SCHEDULE,
+        ResourceKind::Service => &SERVICE,
     }
 }
 
@@ -458,84 +466,107 @@ static FUNCTION: KindSchema = KindSchema {
     events: &[],
 };
 
+/// The container attributes a task and a service share: one definition, so the checker's task
+/// rules (Fargate table, `image`/`build`, paths) apply to both.
+const CONTAINER_IMAGE: AttrSchema = AttrSchema {
+        name: "image",
+        ty: Type::String,
+        default: None,
+        requirement: Requirement::Optional,
+        rule: Rule::None,
+        doc: "A container image to run, such as `\"public.ecr.aws/docker/library/alpine:3.20\"`. Exactly one of `image` and `build`.",
+        example: "\"public.ecr.aws/docker/library/alpine:3.20\"",
+};
+
+const CONTAINER_BUILD: AttrSchema = AttrSchema {
+        name: "build",
+        ty: Type::String,
+        default: None,
+        requirement: Requirement::Optional,
+        rule: Rule::DockerContext,
+        doc: "A folder holding a Dockerfile, relative to this file; deploy builds it and pushes it to the stack's ECR repository. Exactly one of `image` and `build`.",
+        example: "\"./app\"",
+};
+
+const CONTAINER_CPU: AttrSchema = AttrSchema {
+    name: "cpu",
+    ty: Type::Int,
+    default: Some(Default::Int(256)),
+    requirement: Requirement::Optional,
+    rule: Rule::OneOfInt(FARGATE_CPU),
+    doc: "CPU units (1024 = one vCPU): 256, 512, 1024, 2048, 4096, 8192 or 16384.",
+    example: "512",
+};
+
+const CONTAINER_MEMORY: AttrSchema = AttrSchema {
+    name: "memory",
+    ty: Type::Size,
+    default: Some(Default::Size(512)),
+    requirement: Requirement::Optional,
+    rule: Rule::None,
+    doc: "Memory for the task; it must be a combination with `cpu` that Fargate accepts.",
+    example: "1GB",
+};
+
+const CONTAINER_COMMAND: AttrSchema = AttrSchema {
+    name: "command",
+    ty: Type::ListOfString,
+    default: None,
+    requirement: Requirement::Optional,
+    rule: Rule::None,
+    doc: "The command to run, overriding the image's own.",
+    example: "[\"run\"]",
+};
+
+const CONTAINER_ENV: AttrSchema = AttrSchema {
+    name: "env",
+    ty: Type::MapOfString,
+    default: Some(Default::EmptyMap),
+    requirement: Requirement::Optional,
+    rule: Rule::None,
+    doc: "Environment variables of the container. A trigger may add more for a task's runs.",
+    example: "{}",
+};
+
+const CONTAINER_ARCH: AttrSchema = AttrSchema {
+    name: "arch",
+    ty: Type::String,
+    default: Some(Default::Str("x86_64")),
+    requirement: Requirement::Optional,
+    rule: Rule::OneOfStr(ARCHS),
+    doc: "The processor architecture: `\"x86_64\"` or `\"arm64\"` (Graviton).",
+    example: "\"arm64\"",
+};
+
+const CONTAINER_STORAGE: AttrSchema = AttrSchema {
+    name: "storage",
+    ty: Type::Size,
+    default: Some(Default::Size(20 * 1024)),
+    requirement: Requirement::Optional,
+    rule: Rule::SizeRange {
+        min: 21 * 1024,
+        max: 200 * 1024,
+    },
+    doc: "Ephemeral storage: 20GB unless set; when set, `21GB` to `200GB`.",
+    example: "50GB",
+};
+
+const TASK_ATTRS: [AttrSchema; 8] = [
+    CONTAINER_IMAGE,
+    CONTAINER_BUILD,
+    CONTAINER_CPU,
+    CONTAINER_MEMORY,
+    CONTAINER_COMMAND,
+    CONTAINER_ENV,
+    CONTAINER_ARCH,
+    CONTAINER_STORAGE,
+];
+
 static TASK: KindSchema = KindSchema {
     kind: ResourceKind::Task,
     doc: "A container run on ECS Fargate when triggered: a task definition with its roles, log group and, with `build`, an ECR repository for its image.",
     aws: "Amazon ECS on AWS Fargate",
-    attrs: &[
-        AttrSchema {
-            name: "image",
-            ty: Type::String,
-            default: None,
-            requirement: Requirement::Optional,
-            rule: Rule::None,
-            doc: "A container image to run, such as `\"public.ecr.aws/docker/library/alpine:3.20\"`. Exactly one of `image` and `build`.",
-            example: "\"public.ecr.aws/docker/library/alpine:3.20\"",
-        },
-        AttrSchema {
-            name: "build",
-            ty: Type::String,
-            default: None,
-            requirement: Requirement::Optional,
-            rule: Rule::DockerContext,
-            doc: "A folder holding a Dockerfile, relative to this file; deploy builds it and pushes it to the stack's ECR repository. Exactly one of `image` and `build`.",
-            example: "\"./app\"",
-        },
-        AttrSchema {
-            name: "cpu",
-            ty: Type::Int,
-            default: Some(Default::Int(256)),
-            requirement: Requirement::Optional,
-            rule: Rule::OneOfInt(FARGATE_CPU),
-            doc: "CPU units (1024 = one vCPU): 256, 512, 1024, 2048, 4096, 8192 or 16384.",
-            example: "512",
-        },
-        AttrSchema {
-            name: "memory",
-            ty: Type::Size,
-            default: Some(Default::Size(512)),
-            requirement: Requirement::Optional,
-            rule: Rule::None,
-            doc: "Memory for the task; it must be a combination with `cpu` that Fargate accepts.",
-            example: "1GB",
-        },
-        AttrSchema {
-            name: "command",
-            ty: Type::ListOfString,
-            default: None,
-            requirement: Requirement::Optional,
-            rule: Rule::None,
-            doc: "The command to run, overriding the image's own.",
-            example: "[\"run\"]",
-        },
-        AttrSchema {
-            name: "env",
-            ty: Type::MapOfString,
-            default: Some(Default::EmptyMap),
-            requirement: Requirement::Optional,
-            rule: Rule::None,
-            doc: "Environment variables of the container. A trigger may add more for its runs.",
-            example: "{}",
-        },
-        AttrSchema {
-            name: "arch",
-            ty: Type::String,
-            default: Some(Default::Str("x86_64")),
-            requirement: Requirement::Optional,
-            rule: Rule::OneOfStr(ARCHS),
-            doc: "The processor architecture: `\"x86_64\"` or `\"arm64\"` (Graviton).",
-            example: "\"arm64\"",
-        },
-        AttrSchema {
-            name: "storage",
-            ty: Type::Size,
-            default: Some(Default::Size(20 * 1024)),
-            requirement: Requirement::Optional,
-            rule: Rule::SizeRange { min: 21 * 1024, max: 200 * 1024 },
-            doc: "Ephemeral storage: 20GB unless set; when set, `21GB` to `200GB`.",
-            example: "50GB",
-        },
-    ],
+    attrs: &TASK_ATTRS,
     exactly_one_of: &[(
         "image",
         "build",
@@ -544,6 +575,96 @@ static TASK: KindSchema = KindSchema {
     values: &[
         ValueSchema { name: "name", doc: "The task definition's family." },
         ValueSchema { name: "arn", doc: "The task definition's ARN (known after deploy)." },
+    ],
+    events: &[],
+};
+
+static SERVICE: KindSchema = KindSchema {
+    kind: ResourceKind::Service,
+    doc: "A container that keeps running: an ECS service on Fargate behind an Application Load Balancer (HTTP on port 80), with its security groups and, with `min`/`max`, CPU target-tracking scaling. The task definition, roles, log group and repository are as for a task.",
+    aws: "Amazon ECS on AWS Fargate, Elastic Load Balancing, Application Auto Scaling",
+    attrs: &[
+        CONTAINER_IMAGE,
+        CONTAINER_BUILD,
+        CONTAINER_CPU,
+        CONTAINER_MEMORY,
+        CONTAINER_COMMAND,
+        CONTAINER_ENV,
+        CONTAINER_ARCH,
+        CONTAINER_STORAGE,
+        AttrSchema {
+            name: "port",
+            ty: Type::Int,
+            default: Some(Default::Int(80)),
+            requirement: Requirement::Optional,
+            rule: Rule::IntRange { min: 1, max: 65535 },
+            doc: "The container port the load balancer forwards to, `1` to `65535`. The load balancer itself listens on HTTP port 80.",
+            example: "8080",
+        },
+        AttrSchema {
+            name: "health",
+            ty: Type::String,
+            default: Some(Default::Str("/")),
+            requirement: Requirement::Optional,
+            rule: Rule::HttpPath(1024),
+            doc: "The path the load balancer's health check requests over HTTP: starts with `/`, at most 1024 characters. A task answering 200 to 399 is healthy.",
+            example: "\"/healthz\"",
+        },
+        AttrSchema {
+            name: "public",
+            ty: Type::Bool,
+            default: Some(Default::Bool(true)),
+            requirement: Requirement::Optional,
+            rule: Rule::None,
+            doc: "An internet-facing load balancer, open to `0.0.0.0/0` on port 80; `false`: an internal one, open only to the VPC.",
+            example: "false",
+        },
+        AttrSchema {
+            name: "count",
+            ty: Type::Int,
+            default: Some(Default::Int(1)),
+            requirement: Requirement::Optional,
+            rule: Rule::IntRange { min: 0, max: 1000 },
+            doc: "How many tasks run, `0` to `1000`, when `min` and `max` are not set. Not with `min`/`max` (E0205).",
+            example: "2",
+        },
+        AttrSchema {
+            name: "min",
+            ty: Type::Int,
+            default: None,
+            requirement: Requirement::Optional,
+            rule: Rule::IntRange { min: 0, max: 1000 },
+            doc: "The fewest tasks scaling keeps running, `0` to `max`. `min` and `max` go together (E0205) and turn on CPU target-tracking scaling.",
+            example: "1",
+        },
+        AttrSchema {
+            name: "max",
+            ty: Type::Int,
+            default: None,
+            requirement: Requirement::Optional,
+            rule: Rule::IntRange { min: 1, max: 1000 },
+            doc: "The most tasks scaling starts, `min` to `1000` (at least `1`). `min` and `max` go together (E0205).",
+            example: "4",
+        },
+        AttrSchema {
+            name: "target_cpu",
+            ty: Type::Int,
+            default: Some(Default::Int(70)),
+            requirement: Requirement::Optional,
+            rule: Rule::IntRange { min: 10, max: 90 },
+            doc: "The average CPU percent that scaling holds, `10` to `90`. Only with `min`/`max` (E0208).",
+            example: "60",
+        },
+    ],
+    exactly_one_of: &[(
+        "image",
+        "build",
+        "`image` runs an image that exists; `build` builds one from a folder holding a Dockerfile",
+    )],
+    values: &[
+        ValueSchema { name: "name", doc: "The ECS service's name." },
+        ValueSchema { name: "arn", doc: "The ECS service's ARN (known after deploy)." },
+        ValueSchema { name: "url", doc: "`http://` and the load balancer's DNS name (known after deploy)." },
     ],
     events: &[],
 };

@@ -47,7 +47,8 @@ pub struct CodeLens {
     pub title: String,
 }
 
-/// Above each declaration and trigger: how many AWS resources it creates.
+/// Above each declaration and trigger: how many AWS resources it creates; above a deployed
+/// service, its URL too.
 pub fn code_lenses(analysis: &Analysis, file: FileId) -> Vec<CodeLens> {
     let Some((_, syntax)) = analysis.source(file) else {
         return Vec::new();
@@ -75,6 +76,13 @@ pub fn code_lenses(analysis: &Analysis, file: FileId) -> Vec<CodeLens> {
         }
         let title = format!("{count} AWS resource{}", if count == 1 { "" } else { "s" });
         out.push(CodeLens { span, title });
+        if let Item::Resource(r) = item {
+            if r.kind.kind == Some(infrac_syntax::ast::ResourceKind::Service) {
+                if let Some(url) = analysis.service_url(&declaration) {
+                    out.push(CodeLens { span, title: url });
+                }
+            }
+        }
     }
     out
 }

@@ -367,11 +367,12 @@ fn in_place(
 }
 
 fn top_level(ctx: &mut Ctx<'_>) {
-    let snippets: [(&str, &str, &str); 6] = [
+    let snippets: [(&str, &str, &str); 7] = [
         ("bucket", "an S3 bucket", "bucket ${1:name} {\n  $0\n}"),
         ("function", "a Lambda function", "function ${1:name} {\n  runtime = \"${2:nodejs24.x}\"\n  handler = \"${3:index.handler}\"\n  code = \"${4:./src}\"\n}"),
         ("task", "a Fargate task", "task ${1:name} {\n  image = \"${2:public.ecr.aws/docker/library/alpine:3.20}\"\n  cpu = ${3:256}\n  memory = ${4:512MB}\n}"),
         ("schedule", "an EventBridge schedule", "schedule ${1:name} {\n  cron = \"${2:0 3 * * *}\"\n}"),
+        ("service", "a long-running container behind a load balancer", "service ${1:name} {\n  image = \"${2:public.ecr.aws/nginx/nginx:1.27}\"\n  port = ${3:80}\n  health = \"${4:/}\"\n}"),
         ("let", "a named value", "let ${1:name} = ${0}"),
         ("output", "a value shown after deploy", "output ${1:name} = ${0}"),
     ];
@@ -662,7 +663,64 @@ fn values_for(ctx: &mut Ctx<'_>, kind_schema: &KindSchema, attr: &AttrSchema, bl
                 );
             }
         }
-        _ if kind_schema.kind == ResourceKind::Task && attr.name == "memory" => {
+        (Rule::IntRange { .. }, _) => {
+            // Values people pick, each with what it means.
+            let examples: &[(&str, &str)] = match attr.name {
+                "port" => &[
+                    ("80", "HTTP"),
+                    ("8080", "a common app port"),
+                    ("3000", "Node.js, Rails"),
+                    ("8000", "Python"),
+                    ("5000", "Flask"),
+                ],
+                "target_cpu" => &[
+                    ("50", "percent"),
+                    ("70", "percent (the default)"),
+                    ("80", "percent"),
+                ],
+                "count" => &[
+                    ("1", "task"),
+                    ("2", "tasks"),
+                    ("0", "tasks: stopped, load balancer kept"),
+                ],
+                "min" => &[
+                    ("1", "task at least"),
+                    ("2", "tasks at least"),
+                    ("0", "tasks at least"),
+                ],
+                "max" => &[
+                    ("2", "tasks at most"),
+                    ("4", "tasks at most"),
+                    ("10", "tasks at most"),
+                ],
+                _ => &[],
+            };
+            for (value, detail) in examples {
+                ctx.push(
+                    *value,
+                    CompletionKind::Value,
+                    Some((*detail).to_string()),
+                    None,
+                    *value,
+                    false,
+                );
+            }
+        }
+        (Rule::HttpPath(_), _) => {
+            for path in ["/healthz", "/health", "/"] {
+                ctx.push(
+                    quoted(path),
+                    CompletionKind::Value,
+                    Some("health check path".into()),
+                    None,
+                    quoted(path),
+                    false,
+                );
+            }
+        }
+        _ if matches!(kind_schema.kind, ResourceKind::Task | ResourceKind::Service)
+            && attr.name == "memory" =>
+        {
             let cpu = block.members.iter().find_map(|m| match m {
                 Member::Attr(a) if a.name.text == "cpu" => match a.value.kind {
                     ExprKind::Int(i) => Some(i),
@@ -841,7 +899,7 @@ mod tests {
     fn kinds_and_trigger_sources_at_the_start_of_an_item() {
         assert_eq!(
             labels(&format!("{BASE}$0")),
-            "bucket function task schedule let output media logs nightly"
+            "bucket function task schedule service let output media logs nightly"
         );
         assert_eq!(labels(&format!("{BASE}fu$0")), "function");
     }

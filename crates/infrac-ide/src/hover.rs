@@ -368,6 +368,20 @@ fn symbol_hover(analysis: &Analysis, id: usize) -> String {
     if let Some(doc) = &symbol.doc {
         let _ = write!(out, "\n\n{doc}");
     }
+    if symbol.kind == SymbolKind::Resource(Some(ResourceKind::Service)) {
+        match analysis.service_url(&symbol.name) {
+            Some(url) => {
+                let _ = write!(out, "\n\nURL (stack `{}`): <{url}>", analysis.stack);
+            }
+            None => {
+                let _ = write!(
+                    out,
+                    "\n\nIts URL (`{}.url`, `http://` and the load balancer's name) is known after deploy.",
+                    symbol.name
+                );
+            }
+        }
+    }
     if let SymbolKind::Resource(Some(_)) = symbol.kind {
         planned_resources(analysis, &symbol.name, &mut out);
     }

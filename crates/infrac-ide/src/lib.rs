@@ -152,10 +152,16 @@ impl Analysis {
             .model
             .resources
             .iter()
-            .find(|r| r.kind == infrac_syntax::ast::ResourceKind::Task)
+            .find(|r| {
+                matches!(
+                    r.kind,
+                    infrac_syntax::ast::ResourceKind::Task
+                        | infrac_syntax::ast::ResourceKind::Service
+                )
+            })
             .map(|r| r.name.as_str());
         let mut resources = declaration_resources(&lowered.graph, declaration);
-        // The stack's one ECS cluster belongs to the program's first task.
+        // The stack's one ECS cluster belongs to the program's first task or service.
         if first_task != Some(declaration) {
             resources.retain(|r| r.id != CLUSTER_ID);
         }
@@ -200,6 +206,18 @@ impl Analysis {
 
     pub fn has_state(&self) -> bool {
         self.state.is_some()
+    }
+
+    /// A service's URL as the stack's state records it (its load balancer's `url` output):
+    /// `None` when the stack has no state or the service is not deployed.
+    pub fn service_url(&self, service: &str) -> Option<String> {
+        let state = self.state.as_ref()?;
+        let lb = state.get(&format!("{service}/load-balancer"))?;
+        lb.outputs
+            .get("url")
+            .and_then(serde_json::Value::as_str)
+            .filter(|url| !url.is_empty())
+            .map(str::to_string)
     }
 
     pub(crate) fn fs(&self) -> &dyn FileSystem {

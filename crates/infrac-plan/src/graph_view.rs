@@ -50,7 +50,8 @@ fn declaration_edges(model: &Model) -> Vec<Edge> {
     edges
 }
 
-/// The declarations as nodes (by kind: cylinder buckets, hexagon schedules), triggers as
+/// The declarations as nodes (by kind: cylinder buckets, hexagon schedules, parallelogram or
+/// component services), triggers as
 /// solid arrows labelled with their event, `reads` and `writes` as dashed arrows to buckets.
 pub fn render_declarations(model: &Model, format: GraphFormat) -> String {
     let edges = declaration_edges(model);
@@ -65,6 +66,7 @@ pub fn render_declarations(model: &Model, format: GraphFormat) -> String {
                     ResourceKind::Function => ("([", "])"),
                     ResourceKind::Task => ("[[", "]]"),
                     ResourceKind::Schedule => ("{{", "}}"),
+                    ResourceKind::Service => ("[/", "/]"),
                 };
                 let _ = writeln!(out, "  {}{open}\"{label}\"{close}", mermaid_id(&r.name));
             }
@@ -87,6 +89,7 @@ pub fn render_declarations(model: &Model, format: GraphFormat) -> String {
                     ResourceKind::Function => "box, style=rounded",
                     ResourceKind::Task => "box3d",
                     ResourceKind::Schedule => "hexagon",
+                    ResourceKind::Service => "component",
                 };
                 let _ = writeln!(
                     out,

@@ -15,8 +15,9 @@ use crate::props::{
     ContainerDefinition, ContentRef, Deferred, EcsParameters, EnvironmentVariable,
     EphemeralStorage, FunctionLogging, FunctionProps, ImageProps, Input, InputTransformer,
     KeyFilter, LambdaNotification, Lifecycle, LogConfiguration, LogGroupProps, LookupRef,
-    NetworkConfiguration, OutputRef, PermissionProps, PublicAccessBlock, RepositoryProps,
-    RoleProps, RuleProps, RuleTarget, RuntimePlatform, Tags, TaskDefinitionProps, Text,
+    NetworkConfiguration, OutputRef, PermissionProps, PortMapping, PublicAccessBlock,
+    RepositoryProps, RoleProps, RuleProps, RuleTarget, RuntimePlatform, Tags, TaskDefinitionProps,
+    Text,
 };
 use infrac_check::cron::{rate_expression, Cron};
 use infrac_check::model::{
@@ -85,6 +86,7 @@ pub fn lower_program(
             ResourceKind::Function => lowering.function(resource),
             ResourceKind::Task => lowering.task(resource),
             ResourceKind::Schedule => lowering.schedule(resource),
+            ResourceKind::Service => lowering.service(resource),
         }
     }
     for trigger in triggers {
@@ -334,6 +336,19 @@ impl Lowering<'_> {
         source_ok && target_ok
     }
 
+    /// The subnets tasks and load balancers run in: the stack's (`[network] subnets`), or the
+    /// default VPC's, looked up at deploy.
+    fn subnets(&self) -> Input<Vec<String>> {
+        let settings = &self.project.settings;
+        if settings.subnets.is_empty() {
+            Input::Deferred(Deferred::Lookup(LookupRef {
+                name: "default_vpc.subnet_ids".into(),
+            }))
+        } else {
+            Input::Known(settings.subnets.clone())
+        }
+    }
+
     /// A bucket's physical name.
     fn bucket_name(&self, declaration: &str) -> String {
         self.bucket_names
@@ -358,6 +373,11 @@ impl Lowering<'_> {
             (ResourceKind::Task, "arn") => output_ref(&format!("{resource}/definition"), "arn"),
             (ResourceKind::Task, _) => Json::String(self.namer.task_family(resource)),
             (ResourceKind::Schedule, _) => Json::String(self.namer.events_rule(resource)),
+            (ResourceKind::Service, "arn") => output_ref(resource, "arn"),
+            (ResourceKind::Service, "url") => {
+                output_ref(&format!("{resource}/load-balancer"), "url")
+            }
+            (ResourceKind::Service, _) => Json::String(self.namer.ecs_service(resource)),
         }
     }
 
@@ -607,6 +627,9 @@ impl Lowering<'_> {
 
     // ---- tasks ---------------------------------------------------------------------------
 
+    /// A task's resources: the stack's cluster, log group, roles (granted the declaration's
+    /// `reads` and `writes`), repository and image with `build`, and the task definition. A
+    /// service makes the same ones, with its `port` mapped.
     fn task(&mut self, r: &ResourceModel) {
         let origin = self.resource_origin(r);
         if !self.graph.contains(CLUSTER_ID) {
@@ -740,12 +763,19 @@ impl Lowering<'_> {
             }
             _ => None,
         };
+        let port_mappings = (r.kind == ResourceKind::Service).then(|| {
+            vec![PortMapping {
+                container_port: service::container_port(r),
+                protocol: "tcp".into(),
+            }]
+        });
         let container = ContainerDefinition {
             name: t.to_string(),
             image,
             essential: true,
             command,
             environment,
+            port_mappings,
             log_configuration: LogConfiguration {
                 log_driver: "awslogs".into(),
                 options: BTreeMap::from([
@@ -850,13 +880,7 @@ impl Lowering<'_> {
             },
             TargetKind::Task => {
                 let settings = &self.project.settings;
-                let subnets = if settings.subnets.is_empty() {
-                    Input::Deferred(Deferred::Lookup(LookupRef {
-                        name: "default_vpc.subnet_ids".into(),
-                    }))
-                } else {
-                    Input::Known(settings.subnets.clone())
-                };
+                let subnets = self.subnets();
                 let vpc = AwsVpcConfiguration {
                     subnets,
                     // Without a public IP a task in a public subnet (the default VPC's) cannot
@@ -1016,7 +1040,7 @@ impl Lowering<'_> {
                 self.events_role(&prefix, &base, t, &origin);
             }
             // Only buckets and schedules have events; the checker refuses anything else.
-            (ResourceKind::Function | ResourceKind::Task, _) => {}
+            (ResourceKind::Function | ResourceKind::Task | ResourceKind::Service, _) => {}
         }
     }
 
@@ -1145,6 +1169,8 @@ fn collect_event_fields(value: &Value, f: &mut impl FnMut(&str)) {
 fn escape_wildcard(text: &str) -> String {
     text.replace('\\', "\\\\").replace('*', "\\*")
 }
+
+mod service;
 
 #[cfg(test)]
 mod tests {

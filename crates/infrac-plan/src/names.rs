@@ -14,6 +14,10 @@ pub const ECS_NAME_MAX: usize = 255;
 pub const ECR_REPOSITORY_MAX: usize = 256;
 pub const LOG_GROUP_MAX: usize = 512;
 pub const STATEMENT_ID_MAX: usize = 100;
+/// Load balancers and target groups: letters, digits and `-`, at most 32.
+pub const ELB_NAME_MAX: usize = 32;
+pub const SECURITY_GROUP_MAX: usize = 255;
+pub const SCALING_POLICY_MAX: usize = 256;
 /// Stacks are part of every name, so they are kept short and plain.
 pub const STACK_MAX: usize = 24;
 
@@ -128,6 +132,31 @@ impl Namer {
     /// digits.
     pub fn ecr_repository(&self, declaration: &str) -> String {
         fit(&dns_label(&self.base(declaration)), ECR_REPOSITORY_MAX)
+    }
+
+    /// A load balancer's or target group's name (`suffix` `lb` or `tg`): ELB allows only
+    /// letters, digits and `-`, at most 32, so long names keep a hash.
+    pub fn elb(&self, declaration: &str, suffix: &str) -> String {
+        let name = dns_label(&self.base(&format!("{declaration}-{suffix}")));
+        fit(&name, ELB_NAME_MAX)
+    }
+
+    pub fn security_group(&self, declaration: &str, suffix: &str) -> String {
+        fit(
+            &self.base(&format!("{declaration}-{suffix}")),
+            SECURITY_GROUP_MAX,
+        )
+    }
+
+    pub fn ecs_service(&self, declaration: &str) -> String {
+        fit(&self.base(declaration), ECS_NAME_MAX)
+    }
+
+    pub fn scaling_policy(&self, declaration: &str) -> String {
+        fit(
+            &self.base(&format!("{declaration}-cpu")),
+            SCALING_POLICY_MAX,
+        )
     }
 
     pub fn events_rule(&self, name: &str) -> String {

@@ -346,7 +346,17 @@ pub struct ContainerDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<Text>>,
     pub environment: Vec<EnvironmentVariable>,
+    /// A service's container port; a task maps none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port_mappings: Option<Vec<PortMapping>>,
     pub log_configuration: LogConfiguration,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortMapping {
+    pub container_port: u16,
+    pub protocol: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -453,6 +463,181 @@ pub struct InputTransformer {
     pub input_paths_map: BTreeMap<String, String>,
     pub input_template: Text,
 }
+
+// ---- EC2 security groups -------------------------------------------------------------------
+
+/// `aws:ec2:SecurityGroup`. Its VPC is the one its `subnets` are in (the stack's, or the
+/// default VPC's): the provider asks EC2 for it, so the plan never holds a VPC id of its own.
+/// Egress is EC2's default for a new group: everything.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroupProps {
+    pub name: String,
+    pub description: String,
+    pub subnets: Input<Vec<String>>,
+    pub ingress: Vec<IngressRule>,
+    pub tags: Tags,
+}
+
+props!(SecurityGroupProps => Ec2SecurityGroup);
+
+/// One inbound TCP port, and who may reach it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngressRule {
+    pub port: u16,
+    pub from: IngressSource,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IngressSource {
+    /// An address range, such as `0.0.0.0/0`.
+    Cidr(String),
+    /// The address range of the group's own VPC.
+    VpcCidr,
+    /// Another security group, by id.
+    SecurityGroup(Text),
+}
+
+// ---- Elastic Load Balancing ----------------------------------------------------------------
+
+/// `aws:elbv2:LoadBalancer`: an Application Load Balancer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerProps {
+    pub name: String,
+    /// `application`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `internet-facing` or `internal`.
+    pub scheme: String,
+    pub subnets: Input<Vec<String>>,
+    pub security_groups: Vec<Text>,
+    pub tags: Tags,
+}
+
+props!(LoadBalancerProps => Elbv2LoadBalancer);
+
+/// `aws:elbv2:TargetGroup`: the tasks' addresses, checked over HTTP. Its VPC is its subnets'.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetGroupProps {
+    pub name: String,
+    pub protocol: String,
+    pub port: u16,
+    /// `ip`: Fargate tasks register by address.
+    pub target_type: String,
+    pub subnets: Input<Vec<String>>,
+    pub health_check: HealthCheck,
+    pub tags: Tags,
+}
+
+props!(TargetGroupProps => Elbv2TargetGroup);
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheck {
+    pub protocol: String,
+    pub path: String,
+    /// The HTTP codes that count as healthy, `200-399`.
+    pub matcher: String,
+}
+
+/// `aws:elbv2:Listener`: a port of a load balancer that forwards to one target group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerProps {
+    pub load_balancer_arn: Text,
+    pub protocol: String,
+    pub port: u16,
+    pub target_group_arn: Text,
+    pub tags: Tags,
+}
+
+props!(ListenerProps => Elbv2Listener);
+
+// ---- ECS services --------------------------------------------------------------------------
+
+/// `aws:ecs:Service`: tasks of one definition kept running on Fargate behind a target group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceProps {
+    pub name: String,
+    pub cluster: Text,
+    pub task_definition: Text,
+    pub launch_type: String,
+    /// The tasks to run. With `scaled`, only the count to start with: Application Auto Scaling
+    /// owns it afterwards, so an update never sets it and drift never compares it.
+    pub desired_count: i64,
+    pub scaled: bool,
+    pub network: ServiceNetwork,
+    pub load_balancer: ServiceLoadBalancer,
+    pub deployment: Deployment,
+    pub tags: Tags,
+}
+
+props!(ServiceProps => EcsService);
+
+/// Where a service's tasks run: awsvpc in these subnets, with these groups.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceNetwork {
+    pub subnets: Input<Vec<String>>,
+    pub security_groups: Vec<Text>,
+    pub assign_public_ip: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceLoadBalancer {
+    pub target_group_arn: Text,
+    pub container_name: String,
+    pub container_port: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    pub minimum_healthy_percent: i64,
+    pub maximum_percent: i64,
+    /// ECS stops a deployment whose tasks keep failing and, with `rollback`, goes back to the
+    /// last one that was stable.
+    pub circuit_breaker: bool,
+    pub rollback: bool,
+}
+
+// ---- Application Auto Scaling --------------------------------------------------------------
+
+/// `aws:applicationautoscaling:ScalableTarget`: the range a service's desired count may take.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScalableTargetProps {
+    pub service_namespace: String,
+    /// `service/CLUSTER/SERVICE`.
+    pub resource_id: Text,
+    pub scalable_dimension: String,
+    pub min_capacity: i64,
+    pub max_capacity: i64,
+}
+
+props!(ScalableTargetProps => ScalableTarget);
+
+/// `aws:applicationautoscaling:ScalingPolicy`: target tracking on a predefined metric.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScalingPolicyProps {
+    pub name: String,
+    pub service_namespace: String,
+    pub resource_id: Text,
+    pub scalable_dimension: String,
+    pub policy_type: String,
+    pub predefined_metric: String,
+    /// Percent.
+    pub target_value: i64,
+}
+
+props!(ScalingPolicyProps => ScalingPolicy);
 
 #[cfg(test)]
 mod tests {

@@ -34,6 +34,20 @@ pub enum ResourceType {
     EcrImage,
     #[serde(rename = "aws:events:Rule")]
     EventsRule,
+    #[serde(rename = "aws:ec2:SecurityGroup")]
+    Ec2SecurityGroup,
+    #[serde(rename = "aws:elbv2:LoadBalancer")]
+    Elbv2LoadBalancer,
+    #[serde(rename = "aws:elbv2:TargetGroup")]
+    Elbv2TargetGroup,
+    #[serde(rename = "aws:elbv2:Listener")]
+    Elbv2Listener,
+    #[serde(rename = "aws:ecs:Service")]
+    EcsService,
+    #[serde(rename = "aws:applicationautoscaling:ScalableTarget")]
+    ScalableTarget,
+    #[serde(rename = "aws:applicationautoscaling:ScalingPolicy")]
+    ScalingPolicy,
 }
 
 /// Which changed inputs a resource type cannot take in place.
@@ -70,7 +84,7 @@ pub struct Descriptor {
 const NAME: ReplaceRule = ReplaceRule::Keys(&["name"]);
 
 /// In the order of [`ResourceType`]'s variants ([`ResourceType::descriptor`] indexes it).
-static DESCRIPTORS: [Descriptor; 11] = [
+static DESCRIPTORS: [Descriptor; 18] = [
     Descriptor {
         ty: ResourceType::S3Bucket,
         name: "aws:s3:Bucket",
@@ -174,10 +188,90 @@ static DESCRIPTORS: [Descriptor; 11] = [
         drift_keys: &["event_pattern", "schedule_expression", "state"],
         round_trip: round_trip_as::<props::RuleProps>,
     },
+    Descriptor {
+        ty: ResourceType::Ec2SecurityGroup,
+        name: "aws:ec2:SecurityGroup",
+        // EC2 cannot rename a group, change its description or move it to another VPC; its
+        // rules change in place.
+        replace: ReplaceRule::Keys(&["name", "description", "subnets"]),
+        parent: None,
+        taggable: true,
+        drift_keys: &["ingress"],
+        round_trip: round_trip_as::<props::SecurityGroupProps>,
+    },
+    Descriptor {
+        ty: ResourceType::Elbv2LoadBalancer,
+        name: "aws:elbv2:LoadBalancer",
+        // Name, type and scheme are fixed at creation; subnets and groups change in place.
+        replace: ReplaceRule::Keys(&["name", "type", "scheme"]),
+        parent: None,
+        taggable: true,
+        drift_keys: &["scheme", "security_groups", "subnets"],
+        round_trip: round_trip_as::<props::LoadBalancerProps>,
+    },
+    Descriptor {
+        ty: ResourceType::Elbv2TargetGroup,
+        name: "aws:elbv2:TargetGroup",
+        // A target group's protocol, target type and VPC are fixed at creation; its health
+        // check changes in place. Its port is fixed too, but for `ip` targets it is only a
+        // default: ECS registers each task with its container port and the health check
+        // follows it, so a new `port` keeps the group (replacing it would fail while the
+        // listener forwards to it) and is not read back.
+        replace: ReplaceRule::Keys(&["name", "protocol", "target_type", "subnets"]),
+        parent: None,
+        taggable: true,
+        drift_keys: &["health_check"],
+        round_trip: round_trip_as::<props::TargetGroupProps>,
+    },
+    Descriptor {
+        ty: ResourceType::Elbv2Listener,
+        name: "aws:elbv2:Listener",
+        replace: ReplaceRule::Keys(&["load_balancer_arn"]),
+        parent: Some(ResourceType::Elbv2LoadBalancer),
+        taggable: true,
+        drift_keys: &["port", "protocol"],
+        round_trip: round_trip_as::<props::ListenerProps>,
+    },
+    Descriptor {
+        ty: ResourceType::EcsService,
+        name: "aws:ecs:Service",
+        // ECS updates a service's definition, count, network and load balancer binding in
+        // place (rolling its tasks); its name, cluster and launch type are fixed.
+        replace: ReplaceRule::Keys(&["name", "cluster", "launch_type"]),
+        parent: None,
+        taggable: true,
+        drift_keys: &["desired_count"],
+        round_trip: round_trip_as::<props::ServiceProps>,
+    },
+    Descriptor {
+        ty: ResourceType::ScalableTarget,
+        name: "aws:applicationautoscaling:ScalableTarget",
+        // Registering the same target again updates its capacities.
+        replace: ReplaceRule::Keys(&["service_namespace", "resource_id", "scalable_dimension"]),
+        parent: Some(ResourceType::EcsService),
+        taggable: false,
+        drift_keys: &["max_capacity", "min_capacity"],
+        round_trip: round_trip_as::<props::ScalableTargetProps>,
+    },
+    Descriptor {
+        ty: ResourceType::ScalingPolicy,
+        name: "aws:applicationautoscaling:ScalingPolicy",
+        // Putting the same policy again updates it.
+        replace: ReplaceRule::Keys(&[
+            "name",
+            "service_namespace",
+            "resource_id",
+            "scalable_dimension",
+        ]),
+        parent: Some(ResourceType::ScalableTarget),
+        taggable: false,
+        drift_keys: &["target_value"],
+        round_trip: round_trip_as::<props::ScalingPolicyProps>,
+    },
 ];
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 11] = [
+    pub const ALL: [ResourceType; 18] = [
         ResourceType::S3Bucket,
         ResourceType::S3BucketNotification,
         ResourceType::IamRole,
@@ -189,6 +283,13 @@ impl ResourceType {
         ResourceType::EcrRepository,
         ResourceType::EcrImage,
         ResourceType::EventsRule,
+        ResourceType::Ec2SecurityGroup,
+        ResourceType::Elbv2LoadBalancer,
+        ResourceType::Elbv2TargetGroup,
+        ResourceType::Elbv2Listener,
+        ResourceType::EcsService,
+        ResourceType::ScalableTarget,
+        ResourceType::ScalingPolicy,
     ];
 
     /// Every fact about this type.

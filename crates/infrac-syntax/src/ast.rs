@@ -16,21 +16,23 @@ pub struct Ident {
     pub span: Span,
 }
 
-/// The four kinds of resource the language knows.
+/// The kinds of resource the language knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ResourceKind {
     Bucket,
     Function,
     Task,
     Schedule,
+    Service,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 4] = [
+    pub const ALL: [ResourceKind; 5] = [
         ResourceKind::Bucket,
         ResourceKind::Function,
         ResourceKind::Task,
         ResourceKind::Schedule,
+        ResourceKind::Service,
     ];
 
     pub fn keyword(self) -> &'static str {
@@ -39,6 +41,7 @@ impl ResourceKind {
             ResourceKind::Function => "function",
             ResourceKind::Task => "task",
             ResourceKind::Schedule => "schedule",
+            ResourceKind::Service => "service",
         }
     }
 

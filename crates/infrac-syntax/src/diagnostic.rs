@@ -62,6 +62,7 @@ codes! {
     E0205 => Error, "both or neither of two exclusive attributes";
     E0206 => Error, "Fargate cpu/memory combination that AWS rejects";
     E0207 => Error, "attribute set twice in one block";
+    E0208 => Error, "an attribute that only has a meaning together with another that is not set";
     E0301 => Error, "event that this kind does not have";
     E0302 => Error, "bad key pattern";
     E0303 => Error, "overlapping function triggers on the same bucket and event";

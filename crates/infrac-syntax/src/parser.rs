@@ -385,7 +385,12 @@ where
         .filter(|t: &Token| {
             matches!(
                 t.kind,
-                Kind::KwBucket | Kind::KwFunction | Kind::KwTask | Kind::KwSchedule | Kind::Ident
+                Kind::KwBucket
+                    | Kind::KwFunction
+                    | Kind::KwTask
+                    | Kind::KwSchedule
+                    | Kind::KwService
+                    | Kind::Ident
             )
         })
         .map_with(move |_, e| {

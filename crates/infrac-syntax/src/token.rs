@@ -10,6 +10,7 @@ pub enum Kind {
     KwFunction,
     KwTask,
     KwSchedule,
+    KwService,
     KwLet,
     KwOutput,
     KwReads,
@@ -52,6 +53,7 @@ impl Kind {
             "function" => Kind::KwFunction,
             "task" => Kind::KwTask,
             "schedule" => Kind::KwSchedule,
+            "service" => Kind::KwService,
             "let" => Kind::KwLet,
             "output" => Kind::KwOutput,
             "reads" => Kind::KwReads,
@@ -71,6 +73,7 @@ impl Kind {
                 | Kind::KwFunction
                 | Kind::KwTask
                 | Kind::KwSchedule
+                | Kind::KwService
                 | Kind::KwLet
                 | Kind::KwOutput
         )
@@ -92,6 +95,7 @@ impl Kind {
             Kind::KwFunction => "`function`",
             Kind::KwTask => "`task`",
             Kind::KwSchedule => "`schedule`",
+            Kind::KwService => "`service`",
             Kind::KwLet => "`let`",
             Kind::KwOutput => "`output`",
             Kind::KwReads => "`reads`",

@@ -44,8 +44,10 @@ async fn fixture() -> Option<Fixture> {
     .expect("writes");
     let config = infrac_aws::config::static_config(&moto.url, "us-east-1").await;
     let mut aws = AwsProvider::new(Clients::new(&config), project.path().to_path_buf());
-    // moto has no eventual consistency to wait out.
+    // moto has no eventual consistency to wait out, and never starts a service's tasks, so a
+    // service never becomes stable there (the wait itself is unit-tested in `ecs.rs`).
     aws.consistency_wait = Duration::from_secs(2);
+    aws.service_wait = Duration::ZERO;
     Some(Fixture {
         aws,
         sdk: sdk(&moto.url).await,
@@ -270,9 +272,38 @@ async fn tags_of(sdk: &Sdk, r: &Resource) -> BTreeMap<String, String> {
                 .into_iter()
                 .collect()
         }
+        ResourceType::Ec2SecurityGroup => {
+            let subnets: Vec<String> =
+                serde_json::from_value(r.properties["subnets"].clone()).expect("subnets");
+            let found = infrac_aws::ec2::subnets(&sdk.config, &subnets)
+                .await
+                .expect("subnets");
+            let vpc = &found[0].vpc;
+            infrac_aws::ec2::group_named(&sdk.config, vpc, name)
+                .await
+                .expect("groups")
+                .expect("the group")
+                .tags
+        }
+        ResourceType::Elbv2LoadBalancer
+        | ResourceType::Elbv2TargetGroup
+        | ResourceType::Elbv2Listener => {
+            let out = sdk.elbv2.describe_tags().resource_arns(&arn).send().await;
+            pairs(
+                out.expect("tags").tag_descriptions()[0]
+                    .tags()
+                    .iter()
+                    .map(|t| (t.key().text(), t.value().text())),
+            )
+        }
+        ResourceType::EcsService => {
+            listed!(sdk.ecs.list_tags_for_resource().resource_arn(&arn), tags)
+        }
         ty @ (ResourceType::S3BucketNotification
         | ResourceType::LambdaPermission
-        | ResourceType::EcrImage) => panic!("{ty} takes no tags"),
+        | ResourceType::EcrImage
+        | ResourceType::ScalableTarget
+        | ResourceType::ScalingPolicy) => panic!("{ty} takes no tags"),
     }
 }
 
@@ -340,6 +371,18 @@ async fn aws_holds(sdk: &Sdk, r: &Resource, pointer: &str) -> Value {
             memory
                 .and_then(|m| m.parse::<u64>().ok())
                 .map_or(Value::Null, |m| json!(m))
+        }
+        (ResourceType::Elbv2Listener, "/target_group_arn") => {
+            let arn = r.arn.clone().unwrap_or_default();
+            let out = sdk
+                .elbv2
+                .describe_listeners()
+                .listener_arns(arn)
+                .send()
+                .await
+                .expect("listener");
+            let target = out.listeners()[0].default_actions()[0].target_group_arn();
+            target.map_or(Value::Null, |t| json!(t))
         }
         (ty, pointer) => panic!("{ty}: no way to read {pointer} through the SDK"),
     }
@@ -575,6 +618,291 @@ contract_test!(rule_keeps_the_contract, f => Case {
     ),
     change: ("/state", json!("DISABLED")),
 });
+
+// ---- a service's resources ------------------------------------------------------------------
+
+/// The default VPC's subnets in moto (one per zone, sorted).
+async fn default_subnets(f: &Fixture) -> Vec<String> {
+    infrac_aws::ec2::default_subnets(&f.sdk.config)
+        .await
+        .expect("moto's default VPC")
+}
+
+fn security_group(name: &str, subnets: &[String], ingress: &Value) -> Resource {
+    resource(
+        ResourceType::Ec2SecurityGroup,
+        &format!("{name}/security-group"),
+        name,
+        json!({
+            "name": name,
+            "description": format!("infrac: {name}"),
+            "subnets": subnets,
+            "ingress": ingress,
+            "tags": tags(&format!("{name}/security-group")),
+        }),
+    )
+}
+
+/// A security group made through the provider; its id.
+async fn group_fixture(f: &Fixture, name: &str) -> String {
+    let subnets = default_subnets(f).await;
+    let group = security_group(
+        name,
+        &subnets,
+        &json!([{"port": 80, "from": {"cidr": "0.0.0.0/0"}}]),
+    );
+    let out = f.aws.create(&group).await.expect("security group");
+    out["id"].as_str().expect("group id").to_string()
+}
+
+fn load_balancer(name: &str, subnets: &[String], group: &str) -> Resource {
+    resource(
+        ResourceType::Elbv2LoadBalancer,
+        "web/load-balancer",
+        name,
+        json!({
+            "name": name,
+            "type": "application",
+            "scheme": "internet-facing",
+            "subnets": subnets,
+            "security_groups": [group],
+            "tags": tags("web/load-balancer"),
+        }),
+    )
+}
+
+fn target_group(name: &str, subnets: &[String]) -> Resource {
+    resource(
+        ResourceType::Elbv2TargetGroup,
+        "web/target-group",
+        name,
+        json!({
+            "name": name,
+            "protocol": "HTTP",
+            "port": 8080,
+            "target_type": "ip",
+            "subnets": subnets,
+            "health_check": {"protocol": "HTTP", "path": "/healthz", "matcher": "200-399"},
+            "tags": tags("web/target-group"),
+        }),
+    )
+}
+
+/// Creates `r` through the provider; its ARN.
+async fn made(f: &Fixture, r: &Resource) -> String {
+    let out = f
+        .aws
+        .create(r)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", r.id));
+    out["arn"].as_str().expect("arn").to_string()
+}
+
+contract_test!(security_group_keeps_the_contract, f => {
+    let subnets = default_subnets(&f).await;
+    let lb_group = group_fixture(&f, "ct-dev-sg-lb").await;
+    Case {
+        resource: security_group(
+            "ct-dev-sg-tasks",
+            &subnets,
+            &json!([
+                {"port": 8080, "from": {"security_group": lb_group}},
+                {"port": 9090, "from": "vpc_cidr"},
+            ]),
+        ),
+        change: ("/ingress/1/port", json!(9091)),
+    }
+});
+
+contract_test!(load_balancer_keeps_the_contract, f => {
+    let subnets = default_subnets(&f).await;
+    let group = group_fixture(&f, "ct-dev-lb-group").await;
+    let mut lb = load_balancer("ct-dev-lb", &subnets[..2], &group);
+    lb.properties["subnets"] = json!(subnets[..2]);
+    Case {
+        resource: lb,
+        change: ("/subnets", json!(subnets[..3])),
+    }
+});
+
+contract_test!(target_group_keeps_the_contract, f => {
+    let subnets = default_subnets(&f).await;
+    Case {
+        resource: target_group("ct-dev-tg", &subnets),
+        change: ("/health_check/path", json!("/ready")),
+    }
+});
+
+contract_test!(listener_keeps_the_contract, f => {
+    let subnets = default_subnets(&f).await;
+    let group = group_fixture(&f, "ct-dev-listener-group").await;
+    let lb = made(&f, &load_balancer("ct-dev-listener-lb", &subnets[..2], &group)).await;
+    let tg = made(&f, &target_group("ct-dev-listener-tg", &subnets)).await;
+    let other = made(&f, &target_group("ct-dev-listener-tg2", &subnets)).await;
+    Case {
+        resource: resource(
+            ResourceType::Elbv2Listener,
+            "web/listener",
+            "web HTTP :80",
+            json!({
+                "load_balancer_arn": lb,
+                "protocol": "HTTP",
+                "port": 80,
+                "target_group_arn": tg,
+                "tags": tags("web/listener"),
+            }),
+        ),
+        change: ("/target_group_arn", json!(other)),
+    }
+});
+
+contract_test!(service_keeps_the_contract, f => {
+    let subnets = default_subnets(&f).await;
+    let group = group_fixture(&f, "ct-dev-svc-group").await;
+    let tg = made(&f, &target_group("ct-dev-svc-tg", &subnets)).await;
+    let cluster = made(&f, &resource(
+        ResourceType::EcsCluster,
+        "ecs-cluster",
+        "ct-svc",
+        json!({"name": "ct-svc", "tags": tags("ecs-cluster")}),
+    )).await;
+    let role = |r: &str| format!("arn:aws:iam::{ACCOUNT}:role/{r}");
+    let definition = made(&f, &resource(
+        ResourceType::EcsTaskDefinition,
+        "web/definition",
+        "ct-dev-web",
+        json!({
+            "family": "ct-dev-web",
+            "cpu": 256,
+            "memory": 512,
+            "network_mode": "awsvpc",
+            "requires_compatibilities": ["FARGATE"],
+            "runtime_platform": {"cpu_architecture": "X86_64", "operating_system_family": "LINUX"},
+            "execution_role_arn": role("ct-dev-web-exec"),
+            "task_role_arn": role("ct-dev-web-task"),
+            "container_definitions": [{
+                "name": "web",
+                "image": "public.ecr.aws/nginx/nginx:1.27",
+                "essential": true,
+                "environment": [],
+                "port_mappings": [{"container_port": 8080, "protocol": "tcp"}],
+                "log_configuration": {"log_driver": "awslogs", "options": {"awslogs-group": "/ecs/ct-dev-web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"}},
+            }],
+            "tags": tags("web/definition"),
+        }),
+    )).await;
+    Case {
+        resource: resource(
+            ResourceType::EcsService,
+            "web",
+            "ct-dev-web",
+            json!({
+                "name": "ct-dev-web",
+                "cluster": cluster,
+                "task_definition": definition,
+                "launch_type": "FARGATE",
+                "desired_count": 1,
+                "scaled": false,
+                "network": {"subnets": subnets, "security_groups": [group], "assign_public_ip": "ENABLED"},
+                "load_balancer": {"target_group_arn": tg, "container_name": "web", "container_port": 8080},
+                "deployment": {"minimum_healthy_percent": 100, "maximum_percent": 200, "circuit_breaker": true, "rollback": true},
+                "tags": tags("web"),
+            }),
+        ),
+        change: ("/desired_count", json!(2)),
+    }
+});
+
+/// An ECS service made through the SDK, for the scaling types (Application Auto Scaling
+/// refuses a target whose service does not exist).
+async fn ecs_service_fixture(f: &Fixture, cluster: &str, service: &str) {
+    use infrac_aws::sdk::ecs::types::ContainerDefinition;
+    f.sdk
+        .ecs
+        .create_cluster()
+        .cluster_name(cluster)
+        .send()
+        .await
+        .expect("cluster");
+    let family = format!("{service}-family");
+    f.sdk
+        .ecs
+        .register_task_definition()
+        .family(&family)
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("web")
+                .image("public.ecr.aws/nginx/nginx:1.27")
+                .memory(512)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("task definition");
+    f.sdk
+        .ecs
+        .create_service()
+        .cluster(cluster)
+        .service_name(service)
+        .task_definition(&family)
+        .desired_count(1)
+        .send()
+        .await
+        .expect("service");
+}
+
+fn scalable_target(service: &str) -> Resource {
+    resource(
+        ResourceType::ScalableTarget,
+        "web/scaling-target",
+        &format!("{service} 1..4"),
+        json!({
+            "service_namespace": "ecs",
+            "resource_id": format!("service/ct-scale/{service}"),
+            "scalable_dimension": "ecs:service:DesiredCount",
+            "min_capacity": 1,
+            "max_capacity": 4,
+        }),
+    )
+}
+
+contract_test!(scalable_target_keeps_the_contract, f => {
+    ecs_service_fixture(&f, "ct-scale", "ct-dev-scaled").await;
+    Case {
+        resource: scalable_target("ct-dev-scaled"),
+        change: ("/max_capacity", json!(8)),
+    }
+});
+
+contract_test!(scaling_policy_keeps_the_contract, f => {
+    ecs_service_fixture(&f, "ct-scale", "ct-dev-policed").await;
+    made_quietly(&f, &scalable_target("ct-dev-policed")).await;
+    Case {
+        resource: resource(
+            ResourceType::ScalingPolicy,
+            "web/scaling-policy",
+            "ct-dev-policed-cpu",
+            json!({
+                "name": "ct-dev-policed-cpu",
+                "service_namespace": "ecs",
+                "resource_id": "service/ct-scale/ct-dev-policed",
+                "scalable_dimension": "ecs:service:DesiredCount",
+                "policy_type": "TargetTrackingScaling",
+                "predefined_metric": "ECSServiceAverageCPUUtilization",
+                "target_value": 70,
+            }),
+        ),
+        change: ("/target_value", json!(50)),
+    }
+});
+
+/// Creates `r` through the provider, for a type whose outputs may hold no ARN.
+async fn made_quietly(f: &Fixture, r: &Resource) {
+    f.aws
+        .create(r)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", r.id));
+}
 
 /// An image is built and pushed with Docker, and moto serves no registry to push to: the
 /// parts of the contract that need no push are checked (a refused property, a read of

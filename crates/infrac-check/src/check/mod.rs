@@ -129,6 +129,7 @@ fn kind_article(kind: ResourceKind) -> &'static str {
         ResourceKind::Function => "a function",
         ResourceKind::Task => "a task",
         ResourceKind::Schedule => "a schedule",
+        ResourceKind::Service => "a service",
     }
 }
 
@@ -339,6 +340,13 @@ impl<'p> Checker<'p> {
             decl_span,
             format!("`{}` is declared here", name.text),
         );
+        if let (Some(_), SymbolKind::Resource(Some(ResourceKind::Service))) =
+            (fix_span, symbol.kind)
+        {
+            d = d.with_help(
+                "a service keeps running on its own and has no trigger; a trigger starts a function or a task",
+            );
+        }
         if let (Some(span), SymbolKind::Resource(Some(kind))) = (fix_span, symbol.kind) {
             if matches!(kind, ResourceKind::Function | ResourceKind::Task) {
                 d = d
@@ -466,8 +474,11 @@ impl<'p> Checker<'p> {
             }
         }
         self.check_requirements(r, kind_schema, &attrs, &written, file);
-        if kind == ResourceKind::Task {
+        if matches!(kind, ResourceKind::Task | ResourceKind::Service) {
             self.check_fargate(&attrs, &written, file);
+        }
+        if kind == ResourceKind::Service {
+            self.check_service(r, &attrs, &written, file);
         }
         self.model.resources.push(ResourceModel {
             kind,
@@ -515,7 +526,10 @@ impl<'p> Checker<'p> {
         acc: &Access,
         file: FileId,
     ) -> Option<AccessModel> {
-        if !matches!(kind, ResourceKind::Function | ResourceKind::Task) {
+        if !matches!(
+            kind,
+            ResourceKind::Function | ResourceKind::Task | ResourceKind::Service
+        ) {
             self.report(
                 Diagnostic::new(
                     Code::E0201,
@@ -527,7 +541,7 @@ impl<'p> Checker<'p> {
                         acc.mode.keyword()
                     ),
                 )
-                .with_help("only functions and tasks are granted access to buckets"),
+                .with_help("only functions, tasks and services are granted access to buckets"),
             );
             return None;
         }
@@ -640,7 +654,25 @@ impl<'p> Checker<'p> {
         attr: &AttrSchema,
         file: FileId,
     ) -> infrac_syntax::Fix {
+        self.insert_members_fix(r, &[(attr.name, attr.example)], file)
+    }
+
+    /// A fix that adds `name = value` lines, in order, as the block's last members (or gives
+    /// the declaration a block).
+    fn insert_members_fix(
+        &self,
+        r: &Resource,
+        members: &[(&str, &str)],
+        file: FileId,
+    ) -> infrac_syntax::Fix {
         let text = &self.project.file(file).text;
+        let joined = |indent: &str, sep: &str| {
+            members
+                .iter()
+                .map(|(name, value)| format!("{indent}{name} = {value}"))
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
         let (span, replacement) = match &r.block {
             Some(block)
                 if block.span.len() >= 2
@@ -650,29 +682,34 @@ impl<'p> Checker<'p> {
                 let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
                 let before_close = &text[line_start..close];
                 if before_close.trim().is_empty() {
-                    // `}` on its own line: insert a line above it.
+                    // `}` on its own line: insert lines above it.
+                    let indent = format!("{before_close}  ");
                     (
                         Span::empty(line_start),
-                        format!("{before_close}  {} = {}\n", attr.name, attr.example),
+                        format!("{}\n", joined(&indent, "\n")),
                     )
                 } else {
-                    (
-                        Span::empty(close),
-                        format!(" {} = {} ", attr.name, attr.example),
-                    )
+                    (Span::empty(close), format!(" {} ", joined("", "; ")))
                 }
             }
             Some(block) => (
                 Span::empty(block.span.end),
-                format!(" {} = {}", attr.name, attr.example),
+                format!(" {}", joined("", "; ")),
             ),
             None => (
                 Span::empty(r.name.span.end),
-                format!(" {{\n  {} = {}\n}}", attr.name, attr.example),
+                format!(" {{\n{}\n}}", joined("  ", "\n")),
             ),
         };
         infrac_syntax::Fix {
-            title: format!("Add `{} = {}`", attr.name, attr.example),
+            title: format!(
+                "Add {}",
+                members
+                    .iter()
+                    .map(|(name, value)| format!("`{name} = {value}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
             edits: vec![infrac_syntax::TextEdit {
                 file,
                 span,
@@ -755,6 +792,7 @@ impl<'p> Checker<'p> {
     }
 }
 
+mod service;
 mod triggers;
 mod values;
 

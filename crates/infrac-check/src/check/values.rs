@@ -468,6 +468,33 @@ impl Checker<'_> {
                 ));
                 self.report(d);
             }
+            (Rule::IntRange { min, max }, Value::Int(i)) if !(min..=max).contains(i) => {
+                self.report(out_of_range(format!(
+                    "`{name}` must be {min} to {max}, not {i}"
+                )));
+            }
+            (Rule::HttpPath(limit), v) => {
+                if let Some(path) = v.as_literal_str() {
+                    if !path.starts_with('/') {
+                        let fixed = format!("\"/{path}\"");
+                        self.report(
+                            out_of_range(format!(
+                                "`{name}` is an HTTP path, which starts with `/`"
+                            ))
+                            .with_fix(
+                                format!("Change to `{fixed}`"),
+                                span,
+                                fixed,
+                            ),
+                        );
+                    } else if path.chars().count() > limit {
+                        self.report(out_of_range(format!(
+                            "`{name}` is at most {limit} characters long, and this is {}",
+                            path.chars().count()
+                        )));
+                    }
+                }
+            }
             (Rule::Runtime, v) => {
                 if let Some(text) = v.as_literal_str() {
                     self.check_runtime(&text, span, file);

@@ -132,6 +132,27 @@ fn fake_outputs(step: &infrac_plan::PlanStep, revision: u64) -> serde_json::Valu
             });
         }
         T::EventsRule => format!("arn:aws:events:us-east-1:{account}:rule/{}", step.name),
+        T::Ec2SecurityGroup => return json!({ "id": "sg-0123456789abcdef0" }),
+        T::Elbv2LoadBalancer => {
+            let dns = format!("{}-123456789.us-east-1.elb.amazonaws.com", step.name);
+            return json!({
+                "arn": format!("arn:aws:elasticloadbalancing:us-east-1:{account}:loadbalancer/app/{}/50dc6c495c0c9188", step.name),
+                "dns_name": dns,
+                "url": format!("http://{dns}"),
+            });
+        }
+        T::Elbv2TargetGroup => format!(
+            "arn:aws:elasticloadbalancing:us-east-1:{account}:targetgroup/{}/73e2d6bc24d8a067",
+            step.name
+        ),
+        T::Elbv2Listener => format!(
+            "arn:aws:elasticloadbalancing:us-east-1:{account}:listener/app/lb/50dc6c495c0c9188/f2f7dc8efc522ab2"
+        ),
+        T::EcsService => format!(
+            "arn:aws:ecs:us-east-1:{account}:service/cluster/{}",
+            step.name
+        ),
+        T::ScalableTarget | T::ScalingPolicy => return json!({}),
     };
     json!({ "arn": arn })
 }

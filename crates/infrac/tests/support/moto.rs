@@ -234,6 +234,10 @@ pub struct Sdk {
     pub ecs: sdk::ecs::Client,
     pub ecr: sdk::ecr::Client,
     pub events: sdk::events::Client,
+    pub elbv2: sdk::elbv2::Client,
+    pub autoscaling: sdk::autoscaling::Client,
+    /// For EC2, which infrac calls through its own Query client (`infrac_aws::ec2`).
+    pub config: sdk::SdkConfig,
 }
 
 pub async fn sdk(endpoint: &str) -> Sdk {
@@ -249,6 +253,9 @@ pub async fn sdk(endpoint: &str) -> Sdk {
         ecs: sdk::ecs::Client::new(&config),
         ecr: sdk::ecr::Client::new(&config),
         events: sdk::events::Client::new(&config),
+        elbv2: sdk::elbv2::Client::new(&config),
+        autoscaling: sdk::autoscaling::Client::new(&config),
+        config,
     }
 }
 
@@ -532,8 +539,124 @@ pub async fn tagged(sdk: &Sdk, project: &str, stack: &str) -> Vec<(String, Strin
             break;
         }
     }
+    tagged_service_resources(sdk, &mine, &mut out).await;
     out.sort();
     out
+}
+
+/// The tagged resources a `service` makes besides its task's: ECS services, load balancers,
+/// target groups, listeners and security groups.
+async fn tagged_service_resources(
+    sdk: &Sdk,
+    mine: &dyn Fn(&std::collections::HashMap<String, String>) -> Option<String>,
+    out: &mut Vec<(String, String, String)>,
+) {
+    use std::collections::HashMap;
+    let clusters = sdk
+        .ecs
+        .list_clusters()
+        .send()
+        .await
+        .expect("lists clusters");
+    for cluster in clusters.cluster_arns() {
+        let Ok(services) = sdk.ecs.list_services().cluster(cluster).send().await else {
+            continue;
+        };
+        for arn in services.service_arns() {
+            let Ok(d) = sdk
+                .ecs
+                .describe_services()
+                .cluster(cluster)
+                .services(arn)
+                .include(sdk::ecs::types::ServiceField::Tags)
+                .send()
+                .await
+            else {
+                continue;
+            };
+            for s in d.services().iter().filter(|s| s.status() == Some("ACTIVE")) {
+                let tags: HashMap<String, String> = s
+                    .tags()
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.key().unwrap_or_default().to_string(),
+                            t.value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect();
+                if let Some(id) = mine(&tags) {
+                    out.push(("aws:ecs:Service".into(), arn.clone(), id));
+                }
+            }
+        }
+    }
+    let mut arns: Vec<(&str, String)> = Vec::new();
+    let lbs = sdk
+        .elbv2
+        .describe_load_balancers()
+        .send()
+        .await
+        .expect("lists load balancers");
+    for lb in lbs.load_balancers() {
+        let lb_arn = lb.load_balancer_arn().unwrap_or_default().to_string();
+        if let Ok(listeners) = sdk
+            .elbv2
+            .describe_listeners()
+            .load_balancer_arn(&lb_arn)
+            .send()
+            .await
+        {
+            for l in listeners.listeners() {
+                arns.push((
+                    "aws:elbv2:Listener",
+                    l.listener_arn().unwrap_or_default().to_string(),
+                ));
+            }
+        }
+        arns.push(("aws:elbv2:LoadBalancer", lb_arn));
+    }
+    let tgs = sdk
+        .elbv2
+        .describe_target_groups()
+        .send()
+        .await
+        .expect("lists target groups");
+    for tg in tgs.target_groups() {
+        arns.push((
+            "aws:elbv2:TargetGroup",
+            tg.target_group_arn().unwrap_or_default().to_string(),
+        ));
+    }
+    for (ty, arn) in arns {
+        let Ok(d) = sdk.elbv2.describe_tags().resource_arns(&arn).send().await else {
+            continue;
+        };
+        for description in d.tag_descriptions() {
+            let tags: HashMap<String, String> = description
+                .tags()
+                .iter()
+                .map(|t| {
+                    (
+                        t.key().unwrap_or_default().to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            if let Some(id) = mine(&tags) {
+                out.push((ty.into(), arn.clone(), id));
+            }
+        }
+    }
+    let groups = infrac_aws::ec2::all_groups(&sdk.config)
+        .await
+        .expect("lists security groups");
+    for g in groups {
+        let tags: HashMap<String, String> = g.tags.into_iter().collect();
+        if let Some(id) = mine(&tags) {
+            out.push(("aws:ec2:SecurityGroup".into(), g.id, id));
+        }
+    }
 }
 
 /// A proxy in front of an endpoint: each request may be delayed, throttled or failed, by a
