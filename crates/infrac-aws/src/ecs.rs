@@ -498,7 +498,14 @@ pub fn rollout(service: &aws_sdk_ecs::types::Service) -> Rollout {
 
 /// Waits until the service's deployment is stable; a rollback by the circuit breaker, or no
 /// stability within the wait, is an error.
-async fn wait_stable(aws: &AwsProvider, cluster: &str, name: &str) -> Result<(), ProviderError> {
+///
+/// The run's progress line says what it waits for, each time that changes.
+async fn wait_stable(
+    aws: &AwsProvider,
+    id: &str,
+    cluster: &str,
+    name: &str,
+) -> Result<(), ProviderError> {
     const OP: &str = "ecs:DescribeServices";
     let max = aws.service_wait;
     if max.is_zero() {
@@ -517,7 +524,18 @@ async fn wait_stable(aws: &AwsProvider, cluster: &str, name: &str) -> Result<(),
                 format!("service {name} disappeared while it was being deployed"),
             ));
         };
-        last = rollout(&service);
+        let now = rollout(&service);
+        if now != last {
+            if let Rollout::InProgress { running, desired } = now {
+                aws.note(
+                    id,
+                    format!(
+                        "waiting for a stable deployment: {running} of {desired} tasks running"
+                    ),
+                );
+            }
+        }
+        last = now;
         match &last {
             Rollout::Stable => return Ok(()),
             Rollout::Failed(reason) => {
@@ -654,7 +672,7 @@ impl AwsResource for Service {
             .service()
             .map(service_arn)
             .ok_or_else(|| invalid(OP, "no service in the answer"))?;
-        wait_stable(aws, cluster, r.name).await?;
+        wait_stable(aws, r.id, cluster, r.name).await?;
         Ok(outputs)
     }
 
@@ -697,7 +715,7 @@ impl AwsResource for Service {
             .send()
             .await
             .map_err(|e| translate("ecs:TagResource", e))?;
-        wait_stable(aws, cluster, r.name).await?;
+        wait_stable(aws, r.id, cluster, r.name).await?;
         Ok(service_arn(&current))
     }
 

@@ -91,6 +91,19 @@ pub struct AwsProvider {
     /// How long a create or update of an ECS service waits for its deployment to be stable:
     /// `INFRAC_SERVICE_WAIT` seconds, 20 minutes unless set; zero does not wait.
     pub service_wait: Duration,
+    /// Where notes on long waits go (the run's progress view), when a run set one.
+    progress: Notes,
+}
+
+/// The progress sink notes go to (a closure, so `Debug` says only whether there is one).
+#[derive(Default)]
+struct Notes(std::sync::Mutex<Option<infrac_deploy::Progress>>);
+
+impl std::fmt::Debug for Notes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = self.0.lock().map(|p| p.is_some()).unwrap_or(false);
+        f.write_str(if set { "Notes(set)" } else { "Notes(none)" })
+    }
 }
 
 impl AwsProvider {
@@ -102,6 +115,32 @@ impl AwsProvider {
             subnets: OnceCell::new(),
             consistency_wait: Duration::from_secs(90),
             service_wait: crate::ecs::service_wait_from_env(),
+            progress: Notes::default(),
+        }
+    }
+
+    /// Sends notes on long waits (a service's rollout) to `progress` from now on.
+    pub fn set_progress(&self, progress: infrac_deploy::Progress) {
+        *self
+            .progress
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(progress);
+    }
+
+    /// Tells the run's progress view what the call on `id` is waiting for.
+    pub(crate) fn note(&self, id: &str, text: String) {
+        let progress = self
+            .progress
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some(progress) = progress {
+            progress(&infrac_deploy::Event::Note {
+                id: id.to_string(),
+                text,
+            });
         }
     }
 

@@ -100,6 +100,9 @@ pub enum Event {
     },
     /// A resource in state was read back.
     Refreshed { id: String, outcome: Refreshed },
+    /// What a long call on a step's resource is waiting for, from the provider (an ECS
+    /// service's rollout: `waiting for a stable deployment: 1 of 2 tasks running`).
+    Note { id: String, text: String },
 }
 
 pub type Progress = Arc<dyn Fn(&Event) + Send + Sync>;

@@ -30,6 +30,8 @@ struct Row {
     id: String,
     ty: &'static str,
     status: Status,
+    /// What its running call waits for, as the provider last said.
+    note: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -67,6 +69,7 @@ impl Board {
                 id: id.to_string(),
                 ty: ty.as_str(),
                 status: Status::Waiting,
+                note: None,
             })
             .collect();
         let index = rows
@@ -124,10 +127,19 @@ impl Board {
                     message: message.clone(),
                 },
             ),
+            Event::Note { id, text } => {
+                if let Some(&i) = self.index.get(id) {
+                    if matches!(self.rows[i].status, Status::Running { .. }) {
+                        self.rows[i].note = Some(text.clone());
+                    }
+                }
+                return;
+            }
             Event::Waiting { .. } | Event::Refreshed { .. } => return,
         };
         if let Some(&i) = self.index.get(id) {
             self.rows[i].status = status;
+            self.rows[i].note = None;
         }
     }
 
@@ -180,14 +192,17 @@ impl Board {
     fn line(&self, row: &Row, now: Duration, cols: usize, color: bool) -> String {
         let (status, code) = match &row.status {
             Status::Waiting => ("waiting".to_string(), "2"),
-            Status::Running { phase, since } => (
-                format!(
+            Status::Running { phase, since } => {
+                let mut text = format!(
                     "{} {:.1}s",
                     phase.as_str(),
                     now.saturating_sub(*since).as_secs_f64()
-                ),
-                "33",
-            ),
+                );
+                if let Some(note) = &row.note {
+                    let _ = write!(text, ": {note}");
+                }
+                (text, "33")
+            }
             Status::Done { action, elapsed } => (
                 format!("{} in {:.1}s", done_word(*action), elapsed.as_secs_f64()),
                 "32",
@@ -233,6 +248,7 @@ pub fn plain_line(event: &Event, ty: &str, color: bool) -> Option<String> {
             "  {} {id}  {ty}: {message}",
             paint(color, "31", "failed")
         )),
+        Event::Note { id, text } => Some(format!("  {id}  {ty}: {text}")),
         Event::Refreshed { .. } | Event::Waiting { .. } => None,
     }
 }
@@ -314,6 +330,37 @@ mod tests {
                 "  on_thumbnail/role  aws:iam:Role         waiting",
                 "  on_thumbnail       aws:lambda:Function  waiting",
             ]
+        );
+    }
+
+    #[test]
+    fn a_note_from_the_provider_follows_the_clock_until_the_step_ends() {
+        let mut b = Board::new([("gallery", ResourceType::EcsService)]);
+        let note = |text: &str| Event::Note {
+            id: "gallery".into(),
+            text: text.into(),
+        };
+        // A note for a step not running is dropped.
+        b.apply(&note("too early"), secs(0.0));
+        b.apply(&started("gallery", Phase::Creating), secs(0.0));
+        b.apply(
+            &note("waiting for a stable deployment: 1 of 2 tasks running"),
+            secs(6.0),
+        );
+        let frame = b.frame(secs(7.5), WIDE, false);
+        assert_eq!(
+            frame.live,
+            vec!["  gallery  aws:ecs:Service  creating 7.5s: waiting for a stable deployment: 1 of 2 tasks running"]
+        );
+        b.apply(&done("gallery", Action::Create, 42.0), secs(42.0));
+        let frame = b.frame(secs(43.0), WIDE, false);
+        assert_eq!(
+            frame.live,
+            vec!["  gallery  aws:ecs:Service  created in 42.0s"]
+        );
+        assert_eq!(
+            plain_line(&note("rolled back"), "aws:ecs:Service", false).as_deref(),
+            Some("  gallery  aws:ecs:Service: rolled back")
         );
     }
 

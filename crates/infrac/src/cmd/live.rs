@@ -150,7 +150,8 @@ fn plain_printer(plan: &Plan, color: bool) -> Progress {
             | Event::Done { id, .. }
             | Event::Failed { id, .. }
             | Event::Waiting { id, .. }
-            | Event::Refreshed { id, .. } => id,
+            | Event::Refreshed { id, .. }
+            | Event::Note { id, .. } => id,
         };
         let ty = types.get(id).map_or("", |t| t.as_str());
         if let Some(line) = plain_line(event, ty, color) {

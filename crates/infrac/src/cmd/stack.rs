@@ -158,6 +158,7 @@ pub async fn apply_with_progress(
     plan: &Plan,
 ) -> Result<Applied, String> {
     let mut view = ProgressView::new(plan);
+    provider.set_progress(view.progress());
     let stop = Arc::new(AtomicBool::new(false));
     let signal = Arc::new(AtomicU8::new(0));
     let watcher = tokio::spawn(watch_signals(Arc::clone(&stop), Arc::clone(&signal)));
