@@ -135,9 +135,14 @@ impl Namer {
     }
 
     /// A load balancer's or target group's name (`suffix` `lb` or `tg`): ELB allows only
-    /// letters, digits and `-`, at most 32, so long names keep a hash.
+    /// letters, digits and `-`, at most 32, so long names keep a hash; and no name may start
+    /// with `internal-` (ELB keeps that for its internal DNS names), so such a project's names
+    /// start with `lb-`.
     pub fn elb(&self, declaration: &str, suffix: &str) -> String {
-        let name = dns_label(&self.base(&format!("{declaration}-{suffix}")));
+        let mut name = dns_label(&self.base(&format!("{declaration}-{suffix}")));
+        if name.starts_with("internal-") {
+            name.insert_str(0, "lb-");
+        }
         fit(&name, ELB_NAME_MAX)
     }
 
@@ -259,6 +264,25 @@ mod tests {
         assert!(validate_stack("1dev").is_err());
         assert!(validate_stack("").is_err());
         assert!(validate_stack(&"a".repeat(STACK_MAX + 1)).is_err());
+    }
+
+    #[test]
+    fn load_balancer_names_follow_elb_rules() {
+        let n = Namer::new("gallery", "dev");
+        assert_eq!(n.elb("web", "lb"), "gallery-dev-web-lb");
+        assert_eq!(n.elb("my_site", "tg"), "gallery-dev-my-site-tg");
+        assert_eq!(
+            Namer::new("internal", "dev").elb("api", "lb"),
+            "lb-internal-dev-api-lb"
+        );
+        let long = Namer::new("a-rather-long-project", "staging").elb("checkout_service", "lb");
+        assert!(long.len() <= ELB_NAME_MAX, "{long}");
+        assert!(
+            long.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !long.starts_with('-')
+                && !long.ends_with('-'),
+            "{long}"
+        );
     }
 
     #[test]
