@@ -299,8 +299,12 @@ fn foreign_resources_under_the_wanted_names_are_refused_and_left_alone() {
     let Some(moto) = moto() else { return };
     let dir = thumbnailer("own-a");
     let p = dir.path().to_str().expect("utf-8 path");
+    // Bucket names end with the stack instance's id, made at the first deploy: seed one so
+    // that the bucket's name is known before, as an attacker who read it would know it.
+    seed_instance(dir.path(), "own-a", "dev", "5eed5eed5eed");
     let names = planned_names(&moto.url, dir.path());
     let bucket = name_of(&names, "media");
+    assert!(bucket.ends_with("-5eed5eed5eed"), "{bucket}");
     let role = name_of(&names, "on_thumbnail/role");
     let function = name_of(&names, "on_thumbnail");
     let log_group = name_of(&names, "on_thumbnail/logs");
@@ -464,7 +468,16 @@ fn a_second_clone_of_a_deployed_example_is_refused_and_the_first_keeps_working()
     let p1 = first.path().to_str().expect("utf-8 path");
     let p2 = second.path().to_str().expect("utf-8 path");
     ok(infrac(&moto.url, &["deploy", p1, "--yes"], &[]));
-    let instance = state(first.path(), "dev").instance.expect("an instance id");
+    let first_state = state(first.path(), "dev");
+    let instance = first_state.instance.clone().expect("an instance id");
+    // Its bucket's name ends with its instance id, so the second clone's bucket cannot
+    // collide with it.
+    let bucket = first_state
+        .get("media")
+        .expect("bucket")
+        .physical_id
+        .clone();
+    assert!(bucket.ends_with(&format!("-{instance}")), "{bucket}");
     let rt = runtime();
     let tagged_before = rt.block_on(async { tagged(&sdk(&moto.url).await, "own-c", "dev").await });
     let out = infrac(
@@ -482,6 +495,14 @@ fn a_second_clone_of_a_deployed_example_is_refused_and_the_first_keeps_working()
         .instance
         .expect("an instance id");
     assert_ne!(instance, second_instance);
+    // Its bucket was its own: made under its own instance's name, next to the first's.
+    if let Some(b) = state(second.path(), "dev").get("media") {
+        assert!(
+            b.physical_id.ends_with(&format!("-{second_instance}")),
+            "{}",
+            b.physical_id
+        );
+    }
     // The second clone's destroy removes nothing of the first's.
     ok(infrac(&moto.url, &["destroy", p2, "--yes"], &[]));
     rt.block_on(async {

@@ -698,3 +698,14 @@ pub fn state(project: &Path, stack: &str) -> infrac_plan::State {
 pub fn project_path(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().to_path_buf()
 }
+
+/// Writes the state of a stack that has an instance id but no resources yet, as if an earlier
+/// deploy had been stopped before its first create: its bucket names are then known in advance,
+/// so a test can put something foreign under them.
+pub fn seed_instance(project: &Path, name: &str, stack: &str, instance: &str) {
+    let mut state = infrac_plan::State::empty(name, stack, "seeded-lineage");
+    state.instance = Some(instance.to_string());
+    let dir = project.join(".infra/state");
+    std::fs::create_dir_all(&dir).expect("state folder");
+    std::fs::write(dir.join(format!("{stack}.json")), state.to_json()).expect("state written");
+}
