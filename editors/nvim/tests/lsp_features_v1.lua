@@ -84,17 +84,28 @@ return function(T, opts)
     return
   end
 
-  T.test("hover on a service lists the load balancer and the ECS service it creates", function()
-    local text = hover_text(request("textDocument/hover", at(pos("^service%s+gallery", "gallery"))))
-    for _, type in ipairs({ "aws:elbv2:LoadBalancer", "aws:elbv2:TargetGroup", "aws:elbv2:Listener", "aws:ecs:Service" }) do
-      T.contains(text, type, "hover on service gallery")
-    end
-  end)
-
-  T.test("hover on `runs ffmpeg` shows the variables it adds and ecs:RunTask", function()
-    local text = hover_text(request("textDocument/hover", at(pos("^%s*runs%s+ffmpeg", "ffmpeg"))))
-    for _, expected in ipairs({ "FFMPEG_CLUSTER", "FFMPEG_TASK_DEFINITION", "ecs:RunTask", "iam:PassRole" }) do
-      T.contains(text, expected, "hover on runs ffmpeg")
-    end
-  end)
+  -- What hover shows beyond the doc comment: { test name, line pattern, word, expected texts }.
+  local hovers = {
+    {
+      "hover on a service lists the load balancer and the ECS service it creates",
+      "^service%s+gallery",
+      "gallery",
+      { "aws:elbv2:LoadBalancer", "aws:elbv2:TargetGroup", "aws:elbv2:Listener", "aws:ecs:Service" },
+    },
+    {
+      "hover on `runs ffmpeg` shows the variables it adds and ecs:RunTask",
+      "^%s*runs%s+ffmpeg",
+      "ffmpeg",
+      { "FFMPEG_CLUSTER", "FFMPEG_TASK_DEFINITION", "ecs:RunTask", "iam:PassRole" },
+    },
+  }
+  for _, case in ipairs(hovers) do
+    local name, pattern, word, expected = case[1], case[2], case[3], case[4]
+    T.test(name, function()
+      local text = hover_text(request("textDocument/hover", at(pos(pattern, word))))
+      for _, e in ipairs(expected) do
+        T.contains(text, e, name)
+      end
+    end)
+  end
 end
