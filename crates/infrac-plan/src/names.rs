@@ -304,6 +304,7 @@ mod tests {
             inputs: serde_json::json!({"name": "p-dev-media-1a2b3c4d"}),
             outputs: serde_json::Value::Null,
             pending_since: None,
+            imported: false,
         });
         let names = StackNames::of_state("dev", &state);
         assert_eq!(names.instance.as_deref(), Some("0123456789ab"));

@@ -45,86 +45,12 @@ fn name_of(names: &BTreeMap<String, (String, String)>, id: &str) -> String {
         .clone()
 }
 
-fn tags_of(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-        .collect()
-}
-
-const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::theirs/*"}]}"#;
 fn moto_url() -> String {
     moto().map(|m| m.url.clone()).unwrap_or_default()
 }
 
 /// An empty zip: only its end-of-central-directory record.
 const EMPTY_ZIP: &[u8] = b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
-
-async fn foreign_bucket(sdk: &Sdk, name: &str, tags: &HashMap<String, String>) {
-    use sdk::s3::types::{BucketVersioningStatus, Tag, Tagging, VersioningConfiguration};
-    sdk.s3
-        .create_bucket()
-        .bucket(name)
-        .send()
-        .await
-        .expect("bucket");
-    sdk.s3
-        .put_bucket_versioning()
-        .bucket(name)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("versioning");
-    if !tags.is_empty() {
-        let set = tags
-            .iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build().expect("tag"))
-            .collect();
-        sdk.s3
-            .put_bucket_tagging()
-            .bucket(name)
-            .tagging(
-                Tagging::builder()
-                    .set_tag_set(Some(set))
-                    .build()
-                    .expect("tagging"),
-            )
-            .send()
-            .await
-            .expect("tags");
-    }
-}
-
-async fn foreign_role(sdk: &Sdk, name: &str, tags: &HashMap<String, String>) -> String {
-    use sdk::iam::types::Tag;
-    let tags = tags
-        .iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build().expect("tag"))
-        .collect();
-    let out = sdk
-        .iam
-        .create_role()
-        .role_name(name)
-        .assume_role_policy_document(TRUST)
-        .set_tags(Some(tags))
-        .send()
-        .await
-        .expect("role");
-    sdk.iam
-        .put_role_policy()
-        .role_name(name)
-        .policy_name("theirs")
-        .policy_document(POLICY)
-        .send()
-        .await
-        .expect("policy");
-    out.role().map(|r| r.arn().to_string()).expect("arn")
-}
 
 async fn foreign_function(sdk: &Sdk, name: &str, role: &str, tags: HashMap<String, String>) {
     use sdk::lambda::primitives::Blob;
