@@ -7,7 +7,7 @@
 
 use crate::graph::FastMap as HashMap;
 use crate::graph::{join, lookup, output_ref, Node, Origin, ResourceGraph};
-use crate::hash::{content_hash, relative_display};
+use crate::hash::{content_hash, content_hash_sized, relative_display, too_big_for_lambda};
 use crate::names::{fit, Namer, StackNames, IAM_ROLE_MAX};
 use crate::policy::{bucket_arn, grant_access, trust_policy, PolicyBuilder};
 use crate::props::{
@@ -420,14 +420,26 @@ impl Lowering<'_> {
         let hash = if let Some(hash) = self.hashes.get(&full) {
             hash.clone()
         } else {
-            let hashed = self
-                .fs
-                .cached_content_hash(&full)
-                .unwrap_or_else(|| content_hash(self.fs, &full));
+            // A function's code must fit Lambda's zip limit: checked here, where the walk that
+            // hashes it reads every byte anyway, so plan and deploy stop before any change.
+            // (The language server hashes off its request path and skips this.)
+            let mut too_big = None;
+            let hashed = self.fs.cached_content_hash(&full).unwrap_or_else(|| {
+                if attr != "code" {
+                    return content_hash(self.fs, &full);
+                }
+                content_hash_sized(self.fs, &full).map(|(hash, size)| {
+                    too_big = too_big_for_lambda(&relative, &size);
+                    hash
+                })
+            });
+            let span = Self::attr_span(r, attr);
+            if let Some(message) = too_big {
+                self.problem(r.file, span, message);
+            }
             let hash = match hashed {
                 Ok(hash) => Some(hash),
                 Err(err) => {
-                    let span = Self::attr_span(r, attr);
                     self.problem(r.file, span, format!("cannot read `{relative}`: {err}"));
                     None
                 }
