@@ -1,9 +1,10 @@
 /**
- * @file Tree-sitter grammar for the `.infra` language (v0).
+ * @file Tree-sitter grammar for the `.infra` language (v1).
  *
- * The contract is the project's language specification ("The `.infra`
- * language, v0"): items are resources, triggers, `let` and `output`
- * declarations; `;` and `,` are optional separators after any item, member,
+ * The contract is the project's language reference: items are resources
+ * (`bucket function task schedule service secret`), triggers, `let` and
+ * `output` declarations; members are attributes and accesses (`reads writes
+ * runs invokes`); `;` and `,` are optional separators after any item, member,
  * list element or map entry; newlines are insignificant.
  *
  * @license MIT
@@ -43,8 +44,9 @@ module.exports = grammar({
   // elsewhere (see README.md).
   reserved: {
     global: _ => [
-      'bucket', 'function', 'task', 'schedule',
-      'let', 'output', 'reads', 'writes', 'event', 'true', 'false',
+      'bucket', 'function', 'task', 'schedule', 'service', 'secret',
+      'let', 'output', 'reads', 'writes', 'runs', 'invokes',
+      'event', 'true', 'false',
     ],
     field: _ => [],
   },
@@ -65,7 +67,9 @@ module.exports = grammar({
 
     // ---------------------------------------------------------------- items
 
-    // `bucket media { ... }`, `bucket media;`, `bucket media`.
+    // `bucket media { ... }`, `bucket media;`, `bucket media`,
+    // `secret signing_key` (a secret has no attributes; `secret k {}` parses
+    // like any other resource, and the checker reports any attribute in it).
     // `buckt media { ... }` parses too, with an `unknown_kind`, as it does in
     // the compiler, which reports it as E0101 with a suggestion.
     resource: $ => seq(
@@ -74,9 +78,12 @@ module.exports = grammar({
       optional(field('body', $.block)),
     ),
 
-    resource_kind: _ => choice('bucket', 'function', 'task', 'schedule'),
+    resource_kind: _ => choice(
+      'bucket', 'function', 'task', 'schedule', 'service', 'secret',
+    ),
 
-    // `media.on_put(".mp4") -> task ffmpeg { env = { ... } }`
+    // `media.on_put(".mp4") -> task ffmpeg { env = { ... } }`. Only a
+    // function or a task is a target: `-> service web` is a syntax error.
     trigger: $ => seq(
       field('source', $.identifier),
       '.',
@@ -119,13 +126,13 @@ module.exports = grammar({
       field('value', $._expression),
     ),
 
-    // `reads media`, `writes media("*.jpg")`
+    // `reads media`, `writes media("*.jpg")`, `runs ffmpeg`, `invokes resize`
     access: $ => seq(
       field('mode', $.access_mode),
       field('target', $.reference),
     ),
 
-    access_mode: _ => choice('reads', 'writes'),
+    access_mode: _ => choice('reads', 'writes', 'runs', 'invokes'),
 
     reference: $ => seq(
       field('name', $.identifier),

@@ -33,6 +33,7 @@ pub mod provider;
 pub mod resource;
 pub mod s3;
 pub mod state;
+pub mod tagging;
 
 pub use config::load_sdk_config;
 pub use provider::{AwsProvider, Clients};

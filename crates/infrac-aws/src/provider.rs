@@ -312,6 +312,14 @@ impl Provider for AwsProvider {
         crate::owner::owner_tags(self, r).await
     }
 
+    async fn add_tags(
+        &self,
+        r: &Resource,
+        tags: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), ProviderError> {
+        crate::tagging::add_tags(self, r, tags).await
+    }
+
     /// Only the properties the type's descriptor names as drift keys are passed on: a key a
     /// read happens to return but no one declared cannot plan an update.
     async fn read(&self, r: &Resource) -> Result<Option<Observed>, ProviderError> {

@@ -9,8 +9,10 @@ use std::io;
 use std::path::Path;
 
 /// The most Lambda takes as a zip uploaded through its API (`ZipFile`): 50 MB. The zip is
-/// stored, not compressed, so this is also about the most code a function can have here.
-pub const MAX_ZIP_BYTES: u64 = 50 * 1024 * 1024;
+/// stored, not compressed, so this is also about the most code a function can have here
+/// (below Lambda's 250 MB unzipped limit). The plan refuses such code before any change
+/// ([`infrac_plan::hash::too_big_for_lambda`]); this is the deploy's own guard.
+pub const MAX_ZIP_BYTES: u64 = infrac_plan::hash::LAMBDA_ZIP_MAX;
 
 /// Zips `path` (a folder, or a single file that becomes the zip's only entry): the same files,
 /// found by the same walk ([`code_files`]), that the plan's content hash covers.

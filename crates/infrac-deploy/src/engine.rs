@@ -28,6 +28,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
+mod import;
+pub use import::{not_importable, Imported};
+
 /// The tag that holds a stack instance's id.
 pub const INSTANCE_TAG: &str = "infrac:instance";
 
@@ -298,7 +301,9 @@ enum Call {
     /// Found by name after a crash: update it if it exists, create it if not. With the time
     /// its pending mark was written.
     Adopt(Resource, Option<u64>),
-    Update(Resource, Resource),
+    /// The new resource, the old one as the state has it, and whether the old one's inputs
+    /// are known (not after an import: then every input is applied, as when adopting).
+    Update(Resource, Resource, bool),
     Delete(Resource),
 }
 
@@ -860,6 +865,7 @@ impl<'b, P: Provider> Engine<'b, P> {
                         call: Call::Update(
                             new,
                             resource_of_entry(&entry, known, state.instance.as_deref()),
+                            !entry.imported,
                         ),
                         next: StepPhase::Final,
                         save: false,
@@ -885,6 +891,7 @@ impl<'b, P: Provider> Engine<'b, P> {
                     call: Call::Update(
                         desired(step, known, state.instance.as_deref())?,
                         resource_of_entry(&entry, known, state.instance.as_deref()),
+                        !entry.imported,
                     ),
                     next: StepPhase::Final,
                     save: false,
@@ -952,16 +959,16 @@ impl<'b, P: Provider> Engine<'b, P> {
                     },
                     Err(err) => Err(err),
                 },
-                Call::Update(new, old) => match provider.owner_tags(&old).await {
+                Call::Update(new, old, old_known) => match provider.owner_tags(&old).await {
                     Ok(Some(tags)) => match owner.check(&old, &tags, true) {
-                        Ok(()) => provider.update(&new, Some(&old)).await,
+                        Ok(()) => provider.update(&new, old_known.then_some(&old)).await,
                         Err(err) => {
                             forget = true;
                             Err(err)
                         }
                     },
                     // Gone since the refresh: the update says so.
-                    Ok(None) => provider.update(&new, Some(&old)).await,
+                    Ok(None) => provider.update(&new, old_known.then_some(&old)).await,
                     Err(err) => Err(err),
                 },
                 Call::Delete(r) => match provider.owner_tags(&r).await {

@@ -238,6 +238,29 @@ impl Provider for FakeCloud {
         }))
     }
 
+    async fn add_tags(
+        &self,
+        r: &Resource,
+        tags: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), ProviderError> {
+        self.call("tag", r).await?;
+        let mut inner = self.inner();
+        let Some(stored) = inner.resources.get_mut(&key_of(r)) else {
+            return Err(ProviderError::new(
+                ErrorKind::NotFound,
+                "tag",
+                format!("{} {} does not exist", r.ty, r.name),
+            ));
+        };
+        if !stored["properties"]["tags"].is_object() {
+            stored["properties"]["tags"] = Value::Object(serde_json::Map::new());
+        }
+        for (k, v) in tags {
+            stored["properties"]["tags"][k] = Value::String(v.clone());
+        }
+        Ok(())
+    }
+
     async fn read(&self, r: &Resource) -> Result<Option<Observed>, ProviderError> {
         self.call("read", r).await?;
         let inner = self.inner();

@@ -17,8 +17,8 @@ pub mod provider;
 pub mod resolve;
 
 pub use engine::{
-    new_instance_id, ApplyReport, DeployError, Engine, Event, Failure, Home, Loaded, Options,
-    Phase, Progress, Refreshed, DEFAULT_PARALLELISM, INSTANCE_TAG,
+    new_instance_id, not_importable, ApplyReport, DeployError, Engine, Event, Failure, Home,
+    Imported, Loaded, Options, Phase, Progress, Refreshed, DEFAULT_PARALLELISM, INSTANCE_TAG,
 };
 pub use provider::{ErrorKind, Observed, OwnerTags, Provider, ProviderError, Resource};
 pub use resolve::Known;

@@ -162,6 +162,14 @@ pub trait Provider: Send + Sync + 'static {
         resource: &Resource,
     ) -> impl Future<Output = Result<Option<OwnerTags>, ProviderError>> + Send;
 
+    /// Adds `tags` to the resource of this name, keeping the tags it has (`infrac import`).
+    /// Only for the types that take tags ([`ResourceType::taggable`]).
+    fn add_tags(
+        &self,
+        resource: &Resource,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<(), ProviderError>> + Send;
+
     /// Reads a resource by its name (and ARN, when known). `None` when it does not exist.
     fn read(
         &self,

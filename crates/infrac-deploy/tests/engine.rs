@@ -647,3 +647,98 @@ async fn a_state_from_before_instance_ids_gets_one_and_keeps_its_resources() {
     assert_eq!(f["properties"]["tags"]["infrac:instance"], json!(instance));
     assert_eq!(f["properties"]["memory"], json!(512));
 }
+
+/// `infrac import`: a function made by hand (untagged, other settings) is tagged and recorded;
+/// the next plan updates it (applying every input) and a deploy makes it the program's. One of
+/// another stack is refused and keeps its tags; the state is not changed by a refusal.
+#[tokio::test]
+async fn import_tags_what_is_unclaimed_and_refuses_what_another_stack_owns() {
+    let cloud = Arc::new(FakeCloud::new());
+    let backend = MemoryBackend::new();
+    let g = graph(&[("a", 128), ("b", 128)]);
+    cloud.tamper(
+        ResourceType::LambdaFunction,
+        "p-dev-a",
+        Some(json!({"properties": {"name": "p-dev-a", "memory": 1024, "timeout": 3, "tags": {"team": "x"}},
+                    "outputs": {"arn": "arn:fake:lambda:p-dev-a"}})),
+    );
+    let theirs = json!({"infrac:id": "b", "infrac:project": "p", "infrac:stack": "prod"});
+    cloud.tamper(
+        ResourceType::LambdaFunction,
+        "p-dev-b",
+        Some(
+            json!({"properties": {"name": "p-dev-b", "memory": 128, "timeout": 3, "tags": theirs},
+                    "outputs": {"arn": "arn:fake:lambda:p-dev-b"}}),
+        ),
+    );
+    let e = engine(&cloud, &backend, 10);
+    let mut loaded = e.load("p").expect("loads");
+    let node = |id: &str| g.get(id).expect("node").clone();
+
+    let refused = e
+        .import(&mut loaded.state, &node("b"), "p-dev-b")
+        .await
+        .expect_err("another stack's");
+    assert!(
+        refused.contains(
+            "does not belong to stack dev of project p (its tags say stack prod of project p"
+        ),
+        "{refused}"
+    );
+    assert!(loaded.state.resources.is_empty());
+    let b = cloud
+        .get(ResourceType::LambdaFunction, "p-dev-b")
+        .expect("b");
+    assert_eq!(b["properties"]["tags"], theirs);
+    let err = e
+        .import(&mut loaded.state, &node("a/logs"), "/aws/lambda/p-dev-a")
+        .await
+        .expect_err("no such log group");
+    assert_eq!(
+        err,
+        "there is no aws:logs:LogGroup named `/aws/lambda/p-dev-a` in account 123456789012 in region us-east-1"
+    );
+
+    let imported = e
+        .import(&mut loaded.state, &node("a"), "p-dev-a")
+        .await
+        .expect("imports");
+    assert!(imported.tagged);
+    let a = cloud
+        .get(ResourceType::LambdaFunction, "p-dev-a")
+        .expect("a");
+    let instance = loaded.state.instance.clone().expect("instance");
+    assert_eq!(
+        a["properties"]["tags"],
+        json!({"team": "x", "infrac:id": "a", "infrac:project": "p", "infrac:stack": "dev", "infrac:instance": instance})
+    );
+    let entry = loaded.state.get("a").expect("recorded");
+    assert!(entry.imported);
+    // What the fake reads back (memory) is what AWS has; the rest is the program's.
+    assert_eq!(entry.inputs["memory"], json!(1024));
+    let again = e
+        .import(&mut loaded.state, &node("a"), "p-dev-a")
+        .await
+        .expect_err("in the state already");
+    assert!(
+        again.starts_with("`a` is in the state of stack dev already"),
+        "{again}"
+    );
+
+    let plan = diff(&graph(&[("a", 128)]), &loaded.state);
+    let step = plan.steps.iter().find(|s| s.id == "a").expect("a planned");
+    assert_eq!(step.action, Action::Update);
+    assert!(step
+        .reason
+        .as_deref()
+        .is_some_and(|r| r.starts_with("imported")));
+    let report = e.apply(loaded, &plan).await.expect("applies");
+    assert!(report.succeeded(), "{report:?}");
+    let a = cloud
+        .get(ResourceType::LambdaFunction, "p-dev-a")
+        .expect("a");
+    assert_eq!(a["properties"]["memory"], json!(128));
+    let state = stored(&backend);
+    assert!(!state.get("a").expect("a").imported, "deployed since");
+    assert!(diff(&graph(&[("a", 128)]), &state).is_empty());
+}

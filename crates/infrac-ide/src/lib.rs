@@ -33,10 +33,10 @@ pub use tokens::{semantic_tokens, SemanticToken, TokenModifier, TokenModifiers, 
 use infrac_check::project::{FileSystem, Project};
 use infrac_check::{check_project, Checked};
 use infrac_plan::diff::{diff, Action};
-use infrac_plan::lower::lower_program;
 use infrac_plan::lower::CLUSTER_ID;
 use infrac_plan::preview::{declaration_resources, PlannedResource};
 use infrac_plan::state::State;
+use infrac_plan::{lower_program_for, StackNames};
 use infrac_syntax::ast::{Item, SourceFile};
 use infrac_syntax::{FileId, Span};
 use std::collections::HashMap;
@@ -146,7 +146,13 @@ impl Analysis {
         }
         drop(previews);
         let model = neighbourhood(&self.checked.model, declaration);
-        let lowered = lower_program(&self.project, &model, self.fs.as_ref(), &self.stack);
+        // With the stack's state, its names: its instance's bucket names, and the names its
+        // buckets were created with; without, "(random suffix)" where the instance id goes.
+        let names = match &self.state {
+            Some(state) => StackNames::of_state(&self.stack, state),
+            None => StackNames::new(&self.stack),
+        };
+        let lowered = lower_program_for(&self.project, &model, self.fs.as_ref(), &names);
         let first_task = self
             .checked
             .model

@@ -140,3 +140,47 @@ fn hover_says_what_is_deployed_and_what_a_deploy_would_change() {
         "{text}"
     );
 }
+
+#[test]
+fn hover_names_buckets_as_the_stack_has_them() {
+    let program = "bucket media {}\nbucket archive {}\n";
+    let never = analysis_of(program);
+    let offset = program.find("media").expect("name") + 1;
+    let text = infrac_ide::hover(&never, infrac_syntax::FileId(0), offset, 0)
+        .expect("hover")
+        .markdown;
+    assert!(
+        text.contains("**infrac-ide-dev-media-(random suffix)**"),
+        "{text}"
+    );
+
+    // A deployed stack: its instance id, and a bucket created under an older name it keeps.
+    let mut state = deployed(&never);
+    state.instance = Some("0123456789ab".into());
+    state.resources.retain(|r| r.id != "archive");
+    let media = state
+        .resources
+        .iter_mut()
+        .find(|r| r.id == "media")
+        .expect("media");
+    media.physical_id = "infrac-ide-dev-media-1a2b3c4d".into();
+    media.inputs["name"] = serde_json::json!("infrac-ide-dev-media-1a2b3c4d");
+    let deployed = analysis_of(program).with_stack("dev", Some(state));
+    let text = infrac_ide::hover(&deployed, infrac_syntax::FileId(0), offset, 0)
+        .expect("hover")
+        .markdown;
+    assert!(
+        text.contains("`aws:s3:Bucket` **infrac-ide-dev-media-1a2b3c4d** (deployed, up to date)"),
+        "{text}"
+    );
+    let offset = program.find("archive").expect("name") + 1;
+    let text = infrac_ide::hover(&deployed, infrac_syntax::FileId(0), offset, 0)
+        .expect("hover")
+        .markdown;
+    assert!(
+        text.contains(
+            "**infrac-ide-dev-archive-0123456789ab** (not deployed yet: will be created)"
+        ),
+        "{text}"
+    );
+}

@@ -71,7 +71,13 @@ pub fn diff(graph: &ResourceGraph, state: &State) -> Plan {
                 for change in &mut changes {
                     change.forces_replace = node.ty.forces_replace(&change.path);
                 }
-                if changes.is_empty() {
+                if entry.imported {
+                    reason = Some(
+                        "imported: AWS does not say all of its settings, so the deploy applies every one"
+                            .to_string(),
+                    );
+                }
+                if changes.is_empty() && !entry.imported {
                     None
                 } else if changes.iter().any(|c| c.forces_replace) {
                     Some(Action::Replace)

@@ -60,8 +60,24 @@ pub fn code_files(fs: &dyn FileSystem, path: &Path) -> io::Result<Vec<(String, P
 
 /// The hash of a file or a folder (the files [`code_files`] finds), as 64 lower-case hex digits.
 pub fn content_hash(fs: &dyn FileSystem, path: &Path) -> io::Result<String> {
+    content_hash_sized(fs, path).map(|(hash, _)| hash)
+}
+
+/// How much a folder holds: what a function's zip would be, found by the walk that hashes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CodeSize {
+    /// The size of the stored zip of these files: their bytes plus each entry's headers.
+    pub zipped: u64,
+    /// The biggest files, largest first (at most three), with their sizes in bytes.
+    pub biggest: Vec<(String, u64)>,
+}
+
+/// [`content_hash`], and the size of the zip of the same files.
+pub fn content_hash_sized(fs: &dyn FileSystem, path: &Path) -> io::Result<(String, CodeSize)> {
     let files = code_files(fs, path)?;
     let mut hasher = Sha256::new();
+    let mut size = CodeSize::default();
+    let mut sizes: Vec<(u64, &str)> = Vec::with_capacity(files.len());
     hasher.update(b"infrac-content-v1\0");
     for (relative, full) in &files {
         let contents = fs.read(full)?;
@@ -69,8 +85,38 @@ pub fn content_hash(fs: &dyn FileSystem, path: &Path) -> io::Result<String> {
         hasher.update(relative.as_bytes());
         hasher.update((contents.len() as u64).to_le_bytes());
         hasher.update(&contents);
+        // A local header (30 bytes) and a central record (46) per entry, each with the name.
+        size.zipped += contents.len() as u64 + 76 + 2 * relative.len() as u64;
+        sizes.push((contents.len() as u64, relative));
     }
-    Ok(hex(&hasher.finalize()))
+    sizes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    size.biggest = sizes
+        .into_iter()
+        .take(3)
+        .map(|(n, name)| (name.to_string(), n))
+        .collect();
+    Ok((hex(&hasher.finalize()), size))
+}
+
+/// The most Lambda takes as a zip uploaded through its API (`ZipFile`): 50 MB.
+pub const LAMBDA_ZIP_MAX: u64 = 50 * 1024 * 1024;
+
+/// The error for a function's code over [`LAMBDA_ZIP_MAX`], naming its biggest files.
+pub fn too_big_for_lambda(relative: &str, size: &CodeSize) -> Option<String> {
+    if size.zipped <= LAMBDA_ZIP_MAX {
+        return None;
+    }
+    let mb = |n: u64| format!("{:.1} MB", n as f64 / (1024.0 * 1024.0));
+    let biggest: Vec<String> = size
+        .biggest
+        .iter()
+        .map(|(name, n)| format!("{name} ({})", mb(*n)))
+        .collect();
+    Some(format!(
+        "`{relative}` makes a {} zip, over Lambda's 50 MB limit for code uploaded directly; the biggest files: {}. Leave out what the function does not need (list it in `.infraignore`), or run it as a `task`",
+        mb(size.zipped),
+        biggest.join(", ")
+    ))
 }
 
 /// The folder's [`IGNORE_FILE`], read through `fs`, as a matcher of paths relative to the

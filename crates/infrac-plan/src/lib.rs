@@ -23,5 +23,6 @@ pub mod step;
 
 pub use diff::{diff, Action, Change, Plan, PlanStep, Summary};
 pub use graph::{Node, Origin, ResourceGraph, ResourceType};
-pub use lower::{lower_outputs, lower_program, LowerProblem, Lowered};
+pub use lower::{lower_outputs, lower_program, lower_program_for, LowerProblem, Lowered};
+pub use names::StackNames;
 pub use state::{ResourceState, State, Status};

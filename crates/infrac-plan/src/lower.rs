@@ -7,8 +7,8 @@
 
 use crate::graph::FastMap as HashMap;
 use crate::graph::{join, lookup, output_ref, Node, Origin, ResourceGraph};
-use crate::hash::{content_hash, relative_display};
-use crate::names::{fit, Namer, IAM_ROLE_MAX};
+use crate::hash::{content_hash, content_hash_sized, relative_display, too_big_for_lambda};
+use crate::names::{fit, Namer, StackNames, IAM_ROLE_MAX};
 use crate::policy::{bucket_arn, grant_access, trust_policy, PolicyBuilder};
 use crate::props::{
     AwsVpcConfiguration, BucketEncryption, BucketNotificationProps, BucketProps, ClusterProps,
@@ -50,15 +50,26 @@ pub struct Lowered {
     pub problems: Vec<LowerProblem>,
 }
 
-/// Lowers a checked program for one stack. `fs` is read only to hash `code` and `build`
-/// folders.
+/// Lowers a checked program for one stack never deployed (its bucket names end in
+/// [`crate::names::RANDOM_SUFFIX`]). `fs` is read only to hash `code` and `build` folders.
 pub fn lower_program(
     project: &Project,
     model: &Model,
     fs: &dyn FileSystem,
     stack: &str,
 ) -> Lowered {
-    let mut lowering = Lowering::new(project, model, fs, stack);
+    lower_program_for(project, model, fs, &StackNames::new(stack))
+}
+
+/// Lowers a checked program for one stack with the names of its state
+/// ([`StackNames::of_state`]): its instance id and the names its buckets were created with.
+pub fn lower_program_for(
+    project: &Project,
+    model: &Model,
+    fs: &dyn FileSystem,
+    names: &StackNames,
+) -> Lowered {
+    let mut lowering = Lowering::new(project, model, fs, names);
     // A program with errors (the language server lowers those too) may hold triggers whose
     // source or target is missing or of another kind: they are left out, not guessed at.
     let triggers: Vec<&TriggerModel> = model
@@ -110,9 +121,9 @@ pub fn lower_outputs(
     project: &Project,
     model: &Model,
     fs: &dyn FileSystem,
-    stack: &str,
+    names: &StackNames,
 ) -> Vec<(String, Json)> {
-    let lowering = Lowering::new(project, model, fs, stack);
+    let lowering = Lowering::new(project, model, fs, names);
     let no_event = |field: &str| Json::String(format!("${{event.{field}}}"));
     model
         .outputs
@@ -203,12 +214,18 @@ fn private_ecr_repository_arn(image: &str) -> Option<String> {
 }
 
 impl<'a> Lowering<'a> {
-    fn new(project: &'a Project, model: &'a Model, fs: &'a dyn FileSystem, stack: &str) -> Self {
+    fn new(
+        project: &'a Project,
+        model: &'a Model,
+        fs: &'a dyn FileSystem,
+        names: &StackNames,
+    ) -> Self {
+        let namer = Namer::new(&project.settings.name, &names.stack)
+            .with_instance(names.instance.as_deref());
         Lowering {
             project,
             fs,
-            namer: Namer::new(&project.settings.name, stack),
-            graph: ResourceGraph::new(project.settings.name.clone(), stack),
+            graph: ResourceGraph::new(project.settings.name.clone(), &names.stack),
             problems: Vec::new(),
             hashes: HashMap::default(),
             region: project
@@ -227,12 +244,15 @@ impl<'a> Lowering<'a> {
                 .iter()
                 .filter(|r| r.kind == ResourceKind::Bucket)
                 .map(|r| {
-                    (
-                        r.name.as_str(),
-                        Namer::new(&project.settings.name, stack).s3_bucket(&r.name),
-                    )
+                    let name = names
+                        .buckets
+                        .get(&r.name)
+                        .cloned()
+                        .unwrap_or_else(|| namer.s3_bucket(&r.name));
+                    (r.name.as_str(), name)
                 })
                 .collect(),
+            namer,
         }
     }
 }
@@ -420,14 +440,26 @@ impl Lowering<'_> {
         let hash = if let Some(hash) = self.hashes.get(&full) {
             hash.clone()
         } else {
-            let hashed = self
-                .fs
-                .cached_content_hash(&full)
-                .unwrap_or_else(|| content_hash(self.fs, &full));
+            // A function's code must fit Lambda's zip limit: checked here, where the walk that
+            // hashes it reads every byte anyway, so plan and deploy stop before any change.
+            // (The language server hashes off its request path and skips this.)
+            let mut too_big = None;
+            let hashed = self.fs.cached_content_hash(&full).unwrap_or_else(|| {
+                if attr != "code" {
+                    return content_hash(self.fs, &full);
+                }
+                content_hash_sized(self.fs, &full).map(|(hash, size)| {
+                    too_big = too_big_for_lambda(&relative, &size);
+                    hash
+                })
+            });
+            let span = Self::attr_span(r, attr);
+            if let Some(message) = too_big {
+                self.problem(r.file, span, message);
+            }
             let hash = match hashed {
                 Ok(hash) => Some(hash),
                 Err(err) => {
-                    let span = Self::attr_span(r, attr);
                     self.problem(r.file, span, format!("cannot read `{relative}`: {err}"));
                     None
                 }

@@ -2,7 +2,10 @@
 //! a pure function of the project, the stack and the declaration, so a deploy that crashed can
 //! find what it made by name, and a plan shows the names the deploy will use.
 
+use crate::resource_type::ResourceType;
+use crate::state::State;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// Lengths AWS allows.
 pub const S3_BUCKET_MAX: usize = 63;
@@ -60,19 +63,74 @@ pub fn validate_stack(stack: &str) -> Result<(), String> {
     }
 }
 
+/// Stands where a bucket name's instance part goes while the stack has no instance id yet
+/// (it was never deployed): the id is made at the first deploy.
+pub const RANDOM_SUFFIX: &str = "(random suffix)";
+
+/// What a stack's physical names depend on besides the program: the stack's name, its
+/// instance id (made at its first deploy; `None` before), and the names its buckets were
+/// created with, which they keep: a bucket is never renamed, since renaming one means
+/// replacing it, and it holds data.
+#[derive(Clone, Debug, Default)]
+pub struct StackNames {
+    pub stack: String,
+    pub instance: Option<String>,
+    /// Bucket names by declaration, of the buckets the stack already has.
+    pub buckets: HashMap<String, String>,
+}
+
+impl StackNames {
+    /// The names of a stack never deployed.
+    pub fn new(stack: &str) -> StackNames {
+        StackNames {
+            stack: stack.to_string(),
+            ..StackNames::default()
+        }
+    }
+
+    /// The names of a stack as its state records it: its instance id, and the names of the
+    /// buckets it made (applied or pending).
+    pub fn of_state(stack: &str, state: &State) -> StackNames {
+        let buckets = state
+            .resources
+            .iter()
+            .filter(|r| r.ty == ResourceType::S3Bucket)
+            .filter_map(|r| {
+                let name = r.inputs.get("name")?.as_str()?;
+                Some((r.id.clone(), name.to_string()))
+            })
+            .collect();
+        StackNames {
+            stack: stack.to_string(),
+            instance: state.instance.clone(),
+            buckets,
+        }
+    }
+}
+
 /// Makes the names of one stack of one project.
 #[derive(Clone, Debug)]
 pub struct Namer {
     project: String,
     stack: String,
+    instance: Option<String>,
 }
 
 impl Namer {
+    /// The names of a stack never deployed (buckets end in [`RANDOM_SUFFIX`]).
     pub fn new(project: &str, stack: &str) -> Namer {
         Namer {
             project: project.to_string(),
             stack: stack.to_string(),
+            instance: None,
         }
+    }
+
+    /// The names of one instance of a stack.
+    #[must_use]
+    pub fn with_instance(mut self, instance: Option<&str>) -> Namer {
+        self.instance = instance.map(str::to_string);
+        self
     }
 
     /// `{project}-{stack}-{name}`.
@@ -81,21 +139,27 @@ impl Namer {
     }
 
     /// S3 bucket names are global across all of AWS, lower case, 3 to 63 characters of
-    /// letters, digits, `-` and `.`: `{project}-{stack}-{name}-{hash}`, where the hash of the
-    /// three keeps two long names apart.
+    /// letters, digits, `-` and `.`: `{project}-{stack}-{name}-{instance}`. The stack
+    /// instance's id makes the name nobody else's: two people deploying one example never
+    /// collide, and nobody can take a stack's bucket names before it is deployed. A readable
+    /// part too long for the rest is cut with a hash of the whole, so two long names that
+    /// share a start stay apart.
     pub fn s3_bucket(&self, declaration: &str) -> String {
-        let hash = short_hash(&format!("{}/{}/{declaration}", self.project, self.stack), 8);
+        let suffix = self.instance.as_deref().unwrap_or(RANDOM_SUFFIX);
         let readable = dns_label(&self.base(declaration));
-        let keep = S3_BUCKET_MAX - hash.len() - 1;
-        let readable = readable[..readable.len().min(keep)].trim_end_matches('-');
-        let mut name = format!("{readable}-{hash}");
+        // Instance ids are 12 characters; a longer one (never made by infrac) still fits.
+        let keep = S3_BUCKET_MAX.saturating_sub(suffix.len().min(12) + 1);
+        let readable = fit(&readable, keep);
+        let mut name = format!("{readable}-{suffix}");
         // Prefixes S3 reserves for its own names.
         if name.starts_with("xn--")
             || name.starts_with("sthree-")
             || name.starts_with("amzn-s3-demo-")
         {
-            name = format!("b-{name}");
-            name.truncate(S3_BUCKET_MAX);
+            name = format!(
+                "b-{}-{suffix}",
+                &readable[..readable.len().saturating_sub(2)]
+            );
         }
         name
     }
@@ -218,28 +282,70 @@ mod tests {
 
     #[test]
     fn bucket_names_follow_s3_rules() {
-        let n = Namer::new("thumbnailer", "dev");
+        let n = Namer::new("thumbnailer", "dev").with_instance(Some("0123456789ab"));
         let name = n.s3_bucket("media");
-        assert!(name.starts_with("thumbnailer-dev-media-"), "{name}");
-        assert_eq!(name.len(), "thumbnailer-dev-media-".len() + 8);
+        assert_eq!(name, "thumbnailer-dev-media-0123456789ab");
         assert_eq!(name, n.s3_bucket("media"), "deterministic");
-        assert_ne!(name, Namer::new("thumbnailer", "prod").s3_bucket("media"));
+        assert_ne!(
+            name,
+            Namer::new("thumbnailer", "dev")
+                .with_instance(Some("ba9876543210"))
+                .s3_bucket("media"),
+            "another instance of the same stack has other names"
+        );
         let long = n.s3_bucket(&"very_long_bucket_name_".repeat(5));
-        assert!(long.len() <= S3_BUCKET_MAX, "{long}");
-        assert!(long.len() >= 3);
+        assert_eq!(long.len(), S3_BUCKET_MAX, "{long}");
+        assert!(long.ends_with("-0123456789ab"), "{long}");
+        assert_ne!(
+            long,
+            n.s3_bucket(&format!("{}x", "very_long_bucket_name_".repeat(5))),
+            "two long names that share a start stay apart"
+        );
         let valid = |s: &str| {
-            s.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            (3..=S3_BUCKET_MAX).contains(&s.len())
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                 && !s.starts_with('-')
                 && !s.ends_with('-')
                 && !s.contains("--")
         };
         assert!(valid(&long), "{long}");
         assert!(valid(&n.s3_bucket("Upper_Case__name")));
-        assert!(valid(&Namer::new("xn--a", "dev").s3_bucket("b")));
-        assert!(!Namer::new("xn--a", "dev")
-            .s3_bucket("b")
-            .starts_with("xn--"));
+        let reserved = Namer::new("sthree-x", "dev").with_instance(Some("0123456789ab"));
+        let name = reserved.s3_bucket("b");
+        assert!(valid(&name) && !name.starts_with("sthree-"), "{name}");
+        let xn = Namer::new("xn--a", "dev").with_instance(Some("0123456789ab"));
+        assert!(!xn.s3_bucket("b").starts_with("xn--"));
+    }
+
+    #[test]
+    fn a_stack_never_deployed_shows_where_its_random_suffix_goes() {
+        let name = Namer::new("thumbnailer", "dev").s3_bucket("media");
+        assert_eq!(name, "thumbnailer-dev-media-(random suffix)");
+    }
+
+    #[test]
+    fn buckets_keep_the_names_the_state_recorded() {
+        let mut state = State::empty("p", "dev", "l");
+        state.instance = Some("0123456789ab".into());
+        state.resources.push(crate::state::ResourceState {
+            id: "media".into(),
+            ty: ResourceType::S3Bucket,
+            physical_id: "p-dev-media-1a2b3c4d".into(),
+            arn: None,
+            status: crate::state::Status::Applied,
+            depends_on: Vec::new(),
+            inputs: serde_json::json!({"name": "p-dev-media-1a2b3c4d"}),
+            outputs: serde_json::Value::Null,
+            pending_since: None,
+            imported: false,
+        });
+        let names = StackNames::of_state("dev", &state);
+        assert_eq!(names.instance.as_deref(), Some("0123456789ab"));
+        assert_eq!(
+            names.buckets.get("media").map(String::as_str),
+            Some("p-dev-media-1a2b3c4d")
+        );
     }
 
     #[test]

@@ -51,6 +51,11 @@ pub struct ResourceState {
     /// (where `CreateBucket` takes no tags): it was created after this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_since: Option<u64>,
+    /// Adopted by `infrac import` and not deployed since. What AWS could not say of it is
+    /// recorded as the program has it, so the next plan updates it anyway, and the deploy
+    /// applies every input.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -169,6 +174,7 @@ impl State {
             inputs: step.properties.as_ref().clone(),
             outputs,
             pending_since: None,
+            imported: false,
         };
         match position {
             Some(i) => self.resources[i] = entry,
@@ -208,6 +214,7 @@ impl State {
                     inputs: step.properties.as_ref().clone(),
                     outputs: Value::Object(serde_json::Map::new()),
                     pending_since: now,
+                    imported: false,
                 });
             }
         }
@@ -238,6 +245,7 @@ mod tests {
             inputs: json!({"name": "thumbnailer-dev-media-1"}),
             outputs: json!({"arn": "arn:aws:s3:::thumbnailer-dev-media-1"}),
             pending_since: None,
+            imported: false,
         });
         s
     }

@@ -5,7 +5,7 @@ mod support;
 
 use infrac_plan::diff::Action;
 use infrac_plan::render::{render_human, render_json};
-use infrac_plan::{diff, ResourceGraph, State};
+use infrac_plan::{diff, lower_program_for, ResourceGraph, StackNames, State};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -60,7 +60,8 @@ fn one_changed_attribute_is_one_update() {
 
 #[test]
 fn a_renamed_bucket_is_replaced() {
-    // A state whose bucket was made under another name (by hand, or by an older naming).
+    // A state whose bucket has another name than the program gives it (edited by hand: the
+    // CLI lowers with the names the state recorded, see the test below).
     let mut state = deployed();
     let bucket = state
         .resources
@@ -83,6 +84,63 @@ fn a_renamed_bucket_is_replaced() {
     assert_eq!(change.path, "name");
     assert!(change.forces_replace);
     insta::assert_snapshot!("bucket_rename_human", render_human(&plan, false));
+}
+
+/// The thumbnailer lowered with the names of a deployed stack's state.
+fn thumbnailer_for(state: &State, edit: impl Fn(String) -> String) -> ResourceGraph {
+    let project =
+        support::project_from_texts(&[("main.infra", &edit(thumbnailer_text()))], Some(TOML));
+    let checked = infrac_check::check_project(&project, &support::FakeFolders);
+    let names = StackNames::of_state("dev", state);
+    let lowered = lower_program_for(&project, &checked.model, &support::FakeFolders, &names);
+    assert!(lowered.problems.is_empty(), "{:?}", lowered.problems);
+    lowered.graph
+}
+
+#[test]
+fn a_bucket_keeps_the_name_it_was_created_with() {
+    // A stack deployed before bucket names ended with the instance id: its bucket has the old
+    // name, and the state has an instance id now. Renaming would replace the bucket, and it
+    // holds data: it keeps its name, and so do the policies and variables that name it.
+    let mut state = deployed();
+    state.instance = Some("0123456789ab".into());
+    let bucket = state
+        .resources
+        .iter_mut()
+        .find(|r| r.id == "media")
+        .expect("bucket in state");
+    bucket.physical_id = "thumbnailer-dev-media-e867769a".into();
+    bucket.inputs["name"] = json!("thumbnailer-dev-media-e867769a");
+    let graph = thumbnailer_for(&state, |t| t);
+    assert_eq!(
+        graph.get("media").map(|n| n.name.as_str()),
+        Some("thumbnailer-dev-media-e867769a")
+    );
+    let role = graph
+        .get("ffmpeg/task-role")
+        .expect("task role")
+        .properties
+        .to_string();
+    assert!(
+        role.contains("arn:aws:s3:::thumbnailer-dev-media-e867769a/*"),
+        "{role}"
+    );
+    // The rest of the stack was lowered from the same program: only the bucket differs from
+    // what `deployed()` recorded, so the plan updates what names it and nothing else.
+    let plan = diff(&graph, &state);
+    assert!(
+        plan.steps
+            .iter()
+            .all(|s| s.action != Action::Replace || s.id != "media"),
+        "{}",
+        render_human(&plan, false)
+    );
+    // A bucket added to that stack gets the instance's suffix.
+    let graph = thumbnailer_for(&state, |t| format!("{t}\nbucket archive {{}}\n"));
+    assert_eq!(
+        graph.get("archive").map(|n| n.name.as_str()),
+        Some("thumbnailer-dev-archive-0123456789ab")
+    );
 }
 
 #[test]

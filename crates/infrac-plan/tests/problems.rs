@@ -54,6 +54,31 @@ fn a_code_folder_that_vanished_is_reported_at_its_attribute() {
     assert!(lowered.graph.contains("f"));
 }
 
+#[test]
+fn code_over_lambdas_zip_limit_is_refused_naming_its_biggest_files() {
+    let mb = |n: usize| vec![7u8; n * 1024 * 1024];
+    let fs = infrac_check::MemoryFileSystem::new()
+        .with_file("/project/src/index.js", b"exports.handler = 1".to_vec())
+        .with_file("/project/src/model.bin", mb(40))
+        .with_file("/project/src/vendor/big.so", mb(9))
+        .with_file("/project/src/vendor/small.so", mb(2))
+        .with_file("/project/ok/index.js", b"exports.handler = 1".to_vec());
+    let text = "function f { runtime = \"nodejs24.x\" handler = \"i.h\" code = \"./src\" }\n\
+                function g { runtime = \"nodejs24.x\" handler = \"i.h\" code = \"./ok\" }\n";
+    let project = support::project_from_texts(&[("main.infra", text)], None);
+    let checked = check_project(&project, &fs);
+    let lowered = lower_program(&project, &checked.model, &fs, "dev");
+    assert_eq!(lowered.problems.len(), 1, "{:?}", lowered.problems);
+    let problem = &lowered.problems[0];
+    assert_eq!(&text[problem.span.range()], "code = \"./src\"");
+    assert_eq!(
+        problem.message,
+        "`./src` makes a 51.0 MB zip, over Lambda's 50 MB limit for code uploaded directly; \
+         the biggest files: model.bin (40.0 MB), vendor/big.so (9.0 MB), vendor/small.so (2.0 MB). \
+         Leave out what the function does not need (list it in `.infraignore`), or run it as a `task`"
+    );
+}
+
 /// The language server lowers programs with errors too: every fixture of the checker, each a
 /// program with one kind of mistake, lowers without a panic, and a graph that refers only to
 /// nodes it has.

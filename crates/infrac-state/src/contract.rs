@@ -30,6 +30,7 @@ pub fn state(serial: u64, lineage: &str) -> State {
         inputs: json!({"name": "thumbnailer-dev-media-1", "serial": serial}),
         outputs: json!({}),
         pending_since: None,
+        imported: false,
     });
     s
 }

@@ -86,6 +86,12 @@ enum Command {
     /// (`rm ID`), or clear a stale lock (`unlock`).
     #[command(subcommand)]
     State(cmd::state::StateCommand),
+    /// Adopt a resource that exists in AWS into a stack, as the program's resource ID.
+    ///
+    /// Only its tags change: the stack's are added, its own kept. A resource tagged for another
+    /// stack is refused. The next `plan` shows what differs from the program; the next `deploy`
+    /// applies it.
+    Import(cmd::import::ImportArgs),
     /// Run the language server (LSP over stdin and stdout) for editors.
     ///
     /// Editors start it themselves: VS Code through the infrac extension, Neovim through
@@ -132,6 +138,7 @@ fn main() -> ExitCode {
         Command::Outputs(args) => cmd::outputs::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
         Command::State(command) => cmd::state::run(&command),
+        Command::Import(args) => cmd::import::run(&args),
         Command::Lsp { stdio: _ } => match infrac_lsp::run_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {

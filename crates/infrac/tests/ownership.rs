@@ -45,86 +45,12 @@ fn name_of(names: &BTreeMap<String, (String, String)>, id: &str) -> String {
         .clone()
 }
 
-fn tags_of(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-        .collect()
-}
-
-const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::theirs/*"}]}"#;
 fn moto_url() -> String {
     moto().map(|m| m.url.clone()).unwrap_or_default()
 }
 
 /// An empty zip: only its end-of-central-directory record.
 const EMPTY_ZIP: &[u8] = b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
-
-async fn foreign_bucket(sdk: &Sdk, name: &str, tags: &HashMap<String, String>) {
-    use sdk::s3::types::{BucketVersioningStatus, Tag, Tagging, VersioningConfiguration};
-    sdk.s3
-        .create_bucket()
-        .bucket(name)
-        .send()
-        .await
-        .expect("bucket");
-    sdk.s3
-        .put_bucket_versioning()
-        .bucket(name)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("versioning");
-    if !tags.is_empty() {
-        let set = tags
-            .iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build().expect("tag"))
-            .collect();
-        sdk.s3
-            .put_bucket_tagging()
-            .bucket(name)
-            .tagging(
-                Tagging::builder()
-                    .set_tag_set(Some(set))
-                    .build()
-                    .expect("tagging"),
-            )
-            .send()
-            .await
-            .expect("tags");
-    }
-}
-
-async fn foreign_role(sdk: &Sdk, name: &str, tags: &HashMap<String, String>) -> String {
-    use sdk::iam::types::Tag;
-    let tags = tags
-        .iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build().expect("tag"))
-        .collect();
-    let out = sdk
-        .iam
-        .create_role()
-        .role_name(name)
-        .assume_role_policy_document(TRUST)
-        .set_tags(Some(tags))
-        .send()
-        .await
-        .expect("role");
-    sdk.iam
-        .put_role_policy()
-        .role_name(name)
-        .policy_name("theirs")
-        .policy_document(POLICY)
-        .send()
-        .await
-        .expect("policy");
-    out.role().map(|r| r.arn().to_string()).expect("arn")
-}
 
 async fn foreign_function(sdk: &Sdk, name: &str, role: &str, tags: HashMap<String, String>) {
     use sdk::lambda::primitives::Blob;
@@ -299,8 +225,12 @@ fn foreign_resources_under_the_wanted_names_are_refused_and_left_alone() {
     let Some(moto) = moto() else { return };
     let dir = thumbnailer("own-a");
     let p = dir.path().to_str().expect("utf-8 path");
+    // Bucket names end with the stack instance's id, made at the first deploy: seed one so
+    // that the bucket's name is known before, as an attacker who read it would know it.
+    seed_instance(dir.path(), "own-a", "dev", "5eed5eed5eed");
     let names = planned_names(&moto.url, dir.path());
     let bucket = name_of(&names, "media");
+    assert!(bucket.ends_with("-5eed5eed5eed"), "{bucket}");
     let role = name_of(&names, "on_thumbnail/role");
     let function = name_of(&names, "on_thumbnail");
     let log_group = name_of(&names, "on_thumbnail/logs");
@@ -464,7 +394,16 @@ fn a_second_clone_of_a_deployed_example_is_refused_and_the_first_keeps_working()
     let p1 = first.path().to_str().expect("utf-8 path");
     let p2 = second.path().to_str().expect("utf-8 path");
     ok(infrac(&moto.url, &["deploy", p1, "--yes"], &[]));
-    let instance = state(first.path(), "dev").instance.expect("an instance id");
+    let first_state = state(first.path(), "dev");
+    let instance = first_state.instance.clone().expect("an instance id");
+    // Its bucket's name ends with its instance id, so the second clone's bucket cannot
+    // collide with it.
+    let bucket = first_state
+        .get("media")
+        .expect("bucket")
+        .physical_id
+        .clone();
+    assert!(bucket.ends_with(&format!("-{instance}")), "{bucket}");
     let rt = runtime();
     let tagged_before = rt.block_on(async { tagged(&sdk(&moto.url).await, "own-c", "dev").await });
     let out = infrac(
@@ -482,6 +421,14 @@ fn a_second_clone_of_a_deployed_example_is_refused_and_the_first_keeps_working()
         .instance
         .expect("an instance id");
     assert_ne!(instance, second_instance);
+    // Its bucket was its own: made under its own instance's name, next to the first's.
+    if let Some(b) = state(second.path(), "dev").get("media") {
+        assert!(
+            b.physical_id.ends_with(&format!("-{second_instance}")),
+            "{}",
+            b.physical_id
+        );
+    }
     // The second clone's destroy removes nothing of the first's.
     ok(infrac(&moto.url, &["destroy", p2, "--yes"], &[]));
     rt.block_on(async {

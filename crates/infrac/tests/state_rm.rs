@@ -28,6 +28,7 @@ fn entry(id: &str, ty: ResourceType, name: &str) -> ResourceState {
         inputs: json!({"name": name}),
         outputs: json!({"arn": format!("arn:aws:x:::{name}")}),
         pending_since: None,
+        imported: false,
     }
 }
 

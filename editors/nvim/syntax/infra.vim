@@ -6,9 +6,9 @@ endif
 
 syntax case match
 
-syntax keyword infraKind bucket function task schedule
+syntax keyword infraKind bucket function task schedule service secret
 syntax keyword infraKeyword let output
-syntax keyword infraAccess reads writes
+syntax keyword infraAccess reads writes runs invokes
 syntax keyword infraBoolean true false
 syntax keyword infraEvent event
 

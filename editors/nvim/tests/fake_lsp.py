@@ -10,7 +10,8 @@ just enough of the .infra language to answer the way the real server should:
 - hover: `<kind> <name>` and the `///` doc comment of the declaration under
   the cursor or referred to under it;
 - definition: the name in the declaration;
-- completion: the attributes of the enclosing resource kind;
+- completion: the attributes of the enclosing resource kind; after `runs `
+  the declared tasks, after `invokes ` the declared functions;
 - rename: every reference to a declared name (not in strings or comments);
 - formatting: two-space indents and `name = value` with single spaces.
 
@@ -23,15 +24,20 @@ import os
 import re
 import sys
 
-KINDS = ("bucket", "function", "task", "schedule")
-KEYWORDS = KINDS + ("let", "output", "reads", "writes", "event", "true", "false")
+KINDS = ("bucket", "function", "task", "schedule", "service", "secret")
+KEYWORDS = KINDS + ("let", "output", "reads", "writes", "runs", "invokes", "event", "true", "false")
 SCHEMA = {
     "bucket": ["versioning", "expire_after", "force_destroy"],
     "function": ["runtime", "handler", "code", "memory", "timeout", "arch", "env"],
     "task": ["image", "build", "cpu", "memory", "command", "env", "arch", "storage"],
     "schedule": ["cron", "every"],
+    "service": ["image", "build", "cpu", "memory", "command", "env", "arch", "storage",
+                "port", "health", "public", "count", "min", "max", "target_cpu"],
+    "secret": [],
 }
-DECL = re.compile(r"^\s*(bucket|function|task|schedule|let|output)\s+([A-Za-z_][A-Za-z0-9_]*)")
+# What `runs ` and `invokes ` complete to: the declared resources of this kind.
+ACCESS_TARGET = {"runs": "task", "invokes": "function"}
+DECL = re.compile(r"^\s*(bucket|function|task|schedule|service|secret|let|output)\s+([A-Za-z_][A-Za-z0-9_]*)")
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 documents = {}
@@ -244,7 +250,14 @@ def handle(message):
         _, n, col, _ = decl
         return {"uri": uri, "range": rng(n, col, col + len(name))}
     if method == "textDocument/completion":
-        kind = enclosing_kind(lines, params["position"]["line"])
+        line_no, col = params["position"]["line"], params["position"]["character"]
+        before = lines[line_no][:col] if line_no < len(lines) else ""
+        access = re.match(r"^\s*(runs|invokes)\s+[A-Za-z0-9_]*$", before)
+        if access:
+            wanted = ACCESS_TARGET[access.group(1)]
+            names = [n for n, (k, _, _, _) in declarations(lines).items() if k == wanted]
+            return {"isIncomplete": False, "items": [{"label": n, "kind": 6} for n in names]}
+        kind = enclosing_kind(lines, line_no)
         labels = SCHEMA.get(kind, list(KINDS) + ["let", "output"])
         return {"isIncomplete": False, "items": [{"label": l, "kind": 10 if kind else 14} for l in labels]}
     if method == "textDocument/rename":

@@ -74,19 +74,21 @@ T.test("indent: a new line inside a block is indented, a closing brace outdented
   T.eq(vim.api.nvim_buf_get_lines(0, 0, -1, false), { "bucket media {", "  versioning = true", "}" }, "typed lines")
 end)
 
+--- The syntax group at the first line of the current buffer matching `pattern`, `offset`
+--- columns into the match.
+local function group_at(pattern, offset)
+  for n, line in ipairs(vim.api.nvim_buf_get_lines(0, 0, -1, false)) do
+    local col = line:find(pattern)
+    if col then
+      return vim.fn.synIDattr(vim.fn.synID(n, col + (offset or 0), 1), "name")
+    end
+  end
+  error("no line matches " .. pattern)
+end
+
 T.test("syntax: regex highlighting of the running example", function()
   vim.cmd("edit " .. vim.fn.fnameescape(fixture))
   T.eq(vim.b.current_syntax, "infra", "b:current_syntax")
-  local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
-  local function group_at(pattern, offset)
-    for n, line in ipairs(lines) do
-      local col = line:find(pattern)
-      if col then
-        return vim.fn.synIDattr(vim.fn.synID(n, col + (offset or 0), 1), "name")
-      end
-    end
-    error("no line matches " .. pattern)
-  end
   T.eq(group_at("^///"), "infraDocComment", "/// doc comment")
   T.eq(group_at("^bucket"), "infraKind", "bucket")
   T.eq(group_at('"%./ffmpeg"', 1), "infraString", "string")
@@ -99,6 +101,24 @@ T.test("syntax: regex highlighting of the running example", function()
   T.eq(group_at("on_put"), "infraTriggerEvent", "on_put")
   T.eq(group_at("^  reads"), "", "leading space")
   T.eq(group_at("reads"), "infraAccess", "reads")
+end)
+
+T.test("syntax: regex highlighting of the language v1 words", function()
+  vim.cmd("edit " .. vim.fn.fnameescape(T.tests .. "/fixtures/thumbnailer_v1/main.infra"))
+  T.eq(vim.b.current_syntax, "infra", "b:current_syntax")
+  T.eq(group_at("^service"), "infraKind", "service")
+  T.eq(group_at("^secret"), "infraKind", "secret")
+  T.eq(group_at("runs ffmpeg", 0), "infraAccess", "runs")
+  T.eq(group_at("runs ffmpeg", 5), "", "the task after runs")
+  T.eq(group_at("^  port", 2), "infraAttribute", "port")
+  T.eq(group_at("^  health", 2), "infraAttribute", "health")
+  T.eq(group_at('"/healthz"'), "infraString", "health path")
+  T.eq(group_at("1GB"), "infraSize", "1GB")
+  -- a name that merely starts with a v1 word is not a keyword
+  vim.api.nvim_buf_set_lines(0, -1, -1, false, { "let secret_name = signing_key.name", "  invokes_total = 1" })
+  T.eq(group_at("secret_name"), "", "secret_name")
+  T.eq(group_at("invokes_total"), "infraAttribute", "invokes_total")
+  vim.bo.modified = false
 end)
 
 T.finish()

@@ -64,6 +64,7 @@ if why_not then
   T.skip("the infra parser loads and parses the running example", why_not)
   T.skip("every query compiles in this Neovim", why_not)
   T.skip("highlights.scm captures the running example", why_not)
+  T.skip("the parser and highlights.scm know the language v1 words", why_not)
   T.skip("setup() turns tree-sitter highlighting on", why_not)
 else
   vim.opt.runtimepath:append(parser_dir)
@@ -107,6 +108,32 @@ else
     has("/// Uploaded videos and their thumbnails.", "comment")
     has("// folder holding a Dockerfile", "comment")
     has("false", "boolean")
+  end)
+
+  T.test("the parser and highlights.scm know the language v1 words", function()
+    vim.cmd("edit " .. vim.fn.fnameescape(T.tests .. "/fixtures/thumbnailer_v1/main.infra"))
+    local b = vim.api.nvim_get_current_buf()
+    local root = vim.treesitter.get_parser(b, "infra"):parse()[1]:root()
+    T.eq(root:has_error(), false, "syntax errors in the v1 running example")
+    local kinds, modes = {}, {}
+    local structure = parse_query(
+      "infra",
+      "(resource kind: (resource_kind) @kind) (access mode: (access_mode) @mode)"
+    )
+    for id, node in structure:iter_captures(root, b, 0, -1) do
+      local text = vim.treesitter.get_node_text and vim.treesitter.get_node_text(node, b)
+        or vim.treesitter.query.get_node_text(node, b)
+      local into = structure.captures[id] == "kind" and kinds or modes
+      table.insert(into, text)
+    end
+    T.eq(kinds, { "bucket", "task", "function", "function", "service", "secret" }, "resource kinds")
+    T.eq(modes, { "reads", "writes", "runs", "reads" }, "access modes")
+    local caps = captures_by_text(b, parse_query("infra", T.read(T.root .. "/queries/infra/highlights.scm")), root)
+    T.truthy((caps.service or {}).type, "service: " .. vim.inspect(caps.service))
+    T.truthy((caps.secret or {}).type, "secret: " .. vim.inspect(caps.secret))
+    T.truthy((caps.runs or {}).keyword, "runs: " .. vim.inspect(caps.runs))
+    T.truthy((caps.port or {}).property, "port: " .. vim.inspect(caps.port))
+    T.truthy((caps.signing_key or {}).variable, "signing_key: " .. vim.inspect(caps.signing_key))
   end)
 
   -- The plugin starts highlighting with vim.treesitter.start (0.8+); 0.7 loads

@@ -12,6 +12,8 @@ import { extensionRoot } from "./helpers";
 
 const grammarFile = path.join(extensionRoot, "syntaxes", "infra.tmLanguage.json");
 const exampleFile = path.join(extensionRoot, "test", "fixtures", "thumbnailer.infra");
+// The running example in language v1: a function that `runs` the task, a service, a secret.
+const exampleV1File = path.join(extensionRoot, "test", "fixtures", "thumbnailer_v1.infra");
 
 interface Token {
   text: string;
@@ -91,6 +93,59 @@ describe("TextMate grammar in VS Code's engine", { skip: missing }, () => {
 
   it("ends every block it opens", () => {
     const last = find("output", 40);
+    assert.ok(!last.scopes.some((s) => s.startsWith("meta.block")), JSON.stringify(last));
+  });
+});
+
+describe("TextMate grammar in VS Code's engine, language v1", { skip: missing }, () => {
+  let tokens: Token[] = [];
+  const has = (t: Token, prefix: string) => t.scopes.some((s) => s.startsWith(prefix));
+  const find = (text: string, line?: number) => {
+    const t = tokens.find((x) => x.text === text && (line === undefined || x.line === line));
+    assert.ok(t, `no token ${JSON.stringify(text)}${line === undefined ? "" : ` on line ${line}`}`);
+    return t;
+  };
+
+  before(async () => {
+    tokens = await tokenize(fs.readFileSync(exampleV1File, "utf8"));
+  });
+
+  it("marks no token of the valid example invalid", () => {
+    assert.deepEqual(
+      tokens.filter((t) => has(t, "invalid")),
+      [],
+    );
+  });
+
+  it("scopes service and secret as resource kinds, with their names", () => {
+    for (const [kind, name, line] of [["service", "gallery", 24], ["secret", "signing_key", 36]] as const) {
+      assert.ok(has(find(kind, line), "storage.type"), kind);
+      assert.ok(has(find(name, line), "entity.name"), name);
+    }
+  });
+
+  it("scopes runs like reads, with the task it starts", () => {
+    assert.ok(has(find("runs", 14), "keyword.other.access"));
+    assert.ok(has(find("ffmpeg", 14), "variable.other.resource"));
+    assert.deepEqual(find("reads", 33).scopes.filter((s) => s.startsWith("keyword")), ["keyword.other.access.infra"]);
+  });
+
+  it("scopes a service's attributes as attribute names", () => {
+    for (const [name, line] of [["port", 28], ["health", 29], ["min", 30], ["max", 31]] as const) {
+      assert.ok(has(find(name, line), "entity.other.attribute-name"), name);
+    }
+  });
+
+  it("scopes a secret's value as a field of a path, inside the map", () => {
+    const value = find("value", 32);
+    assert.ok(has(value, "variable.other.property"), JSON.stringify(value));
+    assert.ok(has(value, "meta.map"), JSON.stringify(value));
+  });
+
+  it("ends every block it opens", () => {
+    const secret = find("secret", 36);
+    assert.ok(!secret.scopes.some((s) => s.startsWith("meta.block")), JSON.stringify(secret));
+    const last = find("output", 41);
     assert.ok(!last.scopes.some((s) => s.startsWith("meta.block")), JSON.stringify(last));
   });
 });

@@ -75,6 +75,13 @@ function attributes(text: string): string[] {
   return [...text.matchAll(/^\s+([a-z_]+)\s*=/gm)].map((m) => m[1]);
 }
 
+/** The text after `name =` on the first line that sets `name`. */
+function valueOf(text: string, name: string): string {
+  const m = new RegExp(`^\\s+${name}\\s*=\\s*(.*)$`, "m").exec(text);
+  assert.ok(m, `${name} is not set in:\n${text}`);
+  return m[1].trim();
+}
+
 function balanced(text: string): boolean {
   const stack: string[] = [];
   const close: Record<string, string> = { "}": "{", "]": "[", ")": "(" };
@@ -88,7 +95,7 @@ function balanced(text: string): boolean {
 describe("snippets", () => {
   it("has one for each kind and for triggers", () => {
     const prefixes = Object.values(snippets).map((s) => s.prefix);
-    for (const p of ["bucket", "function", "task", "schedule", "trigger"]) assert.ok(prefixes.includes(p), p);
+    for (const p of ["bucket", "function", "task", "schedule", "service", "secret", "trigger"]) assert.ok(prefixes.includes(p), p);
     assert.equal(new Set(prefixes).size, prefixes.length, "prefixes are unique");
   });
 
@@ -126,6 +133,41 @@ describe("snippets", () => {
     assert.deepEqual(attributes(bySnippetPrefix("schedule")), ["cron"]);
     assert.match(bySnippetPrefix("schedule"), /cron = "0 3 \* \* \*"/);
     assert.deepEqual(attributes(bySnippetPrefix("schedule-every")), ["every"]);
+  });
+
+  it("services set exactly one of image and build, a Fargate pair, a port and a health path", () => {
+    for (const prefix of ["service", "service-scaling"]) {
+      const text = bySnippetPrefix(prefix);
+      assert.match(text, /^service name \{/, prefix);
+      const attrs = attributes(text);
+      assert.equal(attrs.filter((a) => a === "image" || a === "build").length, 1, prefix);
+      assert.match(valueOf(text, "build"), /^"\.\/name"$/, `${prefix}: build mirrors the service name`);
+      assert.equal(valueOf(text, "cpu"), "256", prefix);
+      assert.equal(valueOf(text, "memory"), "512MB", prefix);
+      const port = Number(valueOf(text, "port"));
+      assert.ok(Number.isInteger(port) && port >= 1 && port <= 65535, `${prefix}: port ${port}`);
+      assert.match(valueOf(text, "health"), /^"\/[^"]*"$/, `${prefix}: the health path starts with /`);
+    }
+  });
+
+  it("service-scaling sets min and max together, with a target_cpu, and no count", () => {
+    const text = bySnippetPrefix("service-scaling");
+    assert.deepEqual(attributes(text), ["build", "cpu", "memory", "port", "health", "min", "max", "target_cpu"]);
+    const [min, max, target] = ["min", "max", "target_cpu"].map((a) => Number(valueOf(text, a)));
+    assert.ok(min >= 0 && min <= max && max >= 1 && max <= 1000, `min ${min}, max ${max}`);
+    assert.ok(target >= 10 && target <= 90, `target_cpu ${target}`);
+    assert.ok(!attributes(bySnippetPrefix("service")).includes("target_cpu"), "target_cpu only with min/max");
+  });
+
+  it("a secret is a kind and a name, without a block", () => {
+    assert.equal(bySnippetPrefix("secret"), "secret name\n");
+  });
+
+  it("accesses name what they grant on", () => {
+    assert.equal(bySnippetPrefix("reads"), "reads bucket");
+    assert.equal(bySnippetPrefix("writes"), 'writes bucket("*")');
+    assert.equal(bySnippetPrefix("runs"), "runs task");
+    assert.equal(bySnippetPrefix("invokes"), "invokes function");
   });
 
   it("triggers follow SOURCE.EVENT(PATTERN) -> KIND TARGET", () => {

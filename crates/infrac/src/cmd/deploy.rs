@@ -9,13 +9,12 @@ use super::stack::{
 };
 use super::state::open_backend;
 use super::use_color;
-use infrac_check::{DiskFileSystem, Project};
+use infrac_check::{DiskFileSystem, Model, Project};
 use infrac_deploy::DEFAULT_PARALLELISM;
 use infrac_plan::names::validate_stack;
 use infrac_plan::render::render_human;
-use infrac_plan::{diff, lower_outputs, lower_program};
+use infrac_plan::{diff, lower_outputs, lower_program_for, StackNames};
 use infrac_state::StateBackend;
-use serde_json::Value;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -55,13 +54,6 @@ pub fn run(args: &DeployArgs) -> ExitCode {
     let Some((project, checked)) = load_and_check(&args.path) else {
         return ExitCode::FAILURE;
     };
-    let fs = DiskFileSystem;
-    let lowered = lower_program(&project, &checked.model, &fs, &args.stack);
-    if !lowered.problems.is_empty() {
-        report_problems(&project, &lowered.problems);
-        return ExitCode::FAILURE;
-    }
-    let outputs = lower_outputs(&project, &checked.model, &fs, &args.stack);
     let runtime = match runtime() {
         Ok(rt) => rt,
         Err(message) => {
@@ -69,7 +61,7 @@ pub fn run(args: &DeployArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(deploy(args, &project, &lowered.graph, &outputs)) {
+    match runtime.block_on(deploy(args, &project, &checked.model)) {
         Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
@@ -78,21 +70,25 @@ pub fn run(args: &DeployArgs) -> ExitCode {
     }
 }
 
-async fn deploy(
-    args: &DeployArgs,
-    project: &Project,
-    graph: &infrac_plan::ResourceGraph,
-    outputs: &[(String, Value)],
-) -> Result<ExitCode, String> {
+async fn deploy(args: &DeployArgs, project: &Project, model: &Model) -> Result<ExitCode, String> {
     let provider = provider(project).await;
     let backend = open_backend(project)?;
     let backend: &dyn StateBackend = backend.as_ref();
     not_locked(backend, &args.stack)?;
     let location = backend.location(&args.stack);
     let quiet = quiet_engine(&provider, backend, &args.stack, args.yes_everything_is_gone);
-    let mut loaded = load_state(&quiet, &graph.project, &args.stack, &location)?;
+    let mut loaded = load_state(&quiet, &project.settings.name, &args.stack, &location)?;
     refresh(&quiet, &mut loaded.state).await?;
-    let plan = diff(graph, &loaded.state);
+    // The names of this stack instance: loading gave a new stack its instance id.
+    let names = StackNames::of_state(&args.stack, &loaded.state);
+    let lowered = lower_program_for(project, model, &DiskFileSystem, &names);
+    if !lowered.problems.is_empty() {
+        report_problems(project, &lowered.problems);
+        return Ok(ExitCode::FAILURE);
+    }
+    let outputs = lower_outputs(project, model, &DiskFileSystem, &names);
+    let outputs = &outputs;
+    let plan = diff(&lowered.graph, &loaded.state);
     print!("{}", render_human(&plan, use_color(&std::io::stdout())));
     if plan.is_empty() {
         print_outputs(&resolved_outputs(outputs, &loaded.state));

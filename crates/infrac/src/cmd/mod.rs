@@ -6,6 +6,7 @@ pub mod destroy;
 pub mod explain;
 pub mod fmt;
 pub mod graph;
+pub mod import;
 pub mod init;
 mod live;
 pub mod outputs;

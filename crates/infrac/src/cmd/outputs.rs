@@ -4,9 +4,9 @@ use super::project::load_and_check;
 use super::stack::{known_of, print_outputs};
 use super::state::open_backend;
 use infrac_check::DiskFileSystem;
-use infrac_plan::lower_outputs;
 use infrac_plan::names::validate_stack;
 use infrac_plan::State;
+use infrac_plan::{lower_outputs, StackNames};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,7 +31,6 @@ pub fn run(args: &OutputsArgs) -> ExitCode {
     let Some((project, checked)) = load_and_check(&args.path) else {
         return ExitCode::FAILURE;
     };
-    let outputs = lower_outputs(&project, &checked.model, &DiskFileSystem, &args.stack);
     let state = match open_backend(&project)
         .and_then(|b| b.load(&args.stack).map_err(|e| e.to_string()))
     {
@@ -41,6 +40,8 @@ pub fn run(args: &OutputsArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let names = StackNames::of_state(&args.stack, &state);
+    let outputs = lower_outputs(&project, &checked.model, &DiskFileSystem, &names);
     let resolved = infrac_deploy::resolve_outputs(&outputs, &known_of(&state));
     if args.json {
         let map: Map<String, Value> = resolved

@@ -7,7 +7,7 @@ use super::use_color;
 use infrac_check::{DiskFileSystem, Project};
 use infrac_plan::names::validate_stack;
 use infrac_plan::render::{render_human, render_json};
-use infrac_plan::{diff, lower_program, ResourceGraph, State};
+use infrac_plan::{diff, lower_program_for, StackNames, State};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,12 +51,7 @@ pub fn run(args: &PlanArgs) -> ExitCode {
     let Some((project, checked)) = load_and_check(&args.path) else {
         return ExitCode::FAILURE;
     };
-    let lowered = lower_program(&project, &checked.model, &fs, &args.stack);
-    if !lowered.problems.is_empty() {
-        report_problems(&project, &lowered.problems);
-        return ExitCode::FAILURE;
-    }
-    let mut state = match load_state(&project, &lowered.graph, &args.stack) {
+    let mut state = match load_state(&project, &args.stack) {
         Ok(state) => state,
         Err(message) => {
             eprintln!("error: {message}");
@@ -68,6 +63,12 @@ pub fn run(args: &PlanArgs) -> ExitCode {
             eprintln!("error: {message}");
             return ExitCode::FAILURE;
         }
+    }
+    let names = StackNames::of_state(&args.stack, &state);
+    let lowered = lower_program_for(&project, &checked.model, &fs, &names);
+    if !lowered.problems.is_empty() {
+        report_problems(&project, &lowered.problems);
+        return ExitCode::FAILURE;
     }
     let plan = diff(&lowered.graph, &state);
     let text = match args.format {
@@ -92,17 +93,17 @@ pub fn run(args: &PlanArgs) -> ExitCode {
 }
 
 /// The stack's state, or an empty one for a stack never deployed (which needs no AWS access).
-fn load_state(project: &Project, graph: &ResourceGraph, stack: &str) -> Result<State, String> {
+fn load_state(project: &Project, stack: &str) -> Result<State, String> {
     let backend = open_backend(project)?;
+    let name = &project.settings.name;
     match backend.load(stack).map_err(|e| e.to_string())? {
-        Some(state) if state.stack != stack || state.project != graph.project => Err(format!(
-            "{} holds the state of stack {} of {}, not of stack {stack} of {}",
+        Some(state) if state.stack != stack || &state.project != name => Err(format!(
+            "{} holds the state of stack {} of {}, not of stack {stack} of {name}",
             backend.location(stack),
             state.stack,
             state.project,
-            graph.project
         )),
         Some(state) => Ok(state),
-        None => Ok(State::empty(&graph.project, stack, "")),
+        None => Ok(State::empty(name, stack, "")),
     }
 }

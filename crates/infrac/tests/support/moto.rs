@@ -821,3 +821,103 @@ pub fn state(project: &Path, stack: &str) -> infrac_plan::State {
 pub fn project_path(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().to_path_buf()
 }
+
+/// Writes the state of a stack that has an instance id but no resources yet, as if an earlier
+/// deploy had been stopped before its first create: its bucket names are then known in advance,
+/// so a test can put something foreign under them.
+pub fn seed_instance(project: &Path, name: &str, stack: &str, instance: &str) {
+    let mut state = infrac_plan::State::empty(name, stack, "seeded-lineage");
+    state.instance = Some(instance.to_string());
+    let dir = project.join(".infra/state");
+    std::fs::create_dir_all(&dir).expect("state folder");
+    std::fs::write(dir.join(format!("{stack}.json")), state.to_json()).expect("state written");
+}
+
+// ---- resources someone else made (ownership and import tests) ----
+
+pub fn tags_of(pairs: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
+}
+
+pub const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+pub const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::theirs/*"}]}"#;
+
+/// An untagged (or `tags`-tagged) bucket with versioning on, made outside infrac.
+pub async fn foreign_bucket(
+    sdk: &Sdk,
+    name: &str,
+    tags: &std::collections::HashMap<String, String>,
+) {
+    use infrac_aws::sdk::s3::types::{
+        BucketVersioningStatus, Tag, Tagging, VersioningConfiguration,
+    };
+    sdk.s3
+        .create_bucket()
+        .bucket(name)
+        .send()
+        .await
+        .expect("bucket");
+    sdk.s3
+        .put_bucket_versioning()
+        .bucket(name)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("versioning");
+    if !tags.is_empty() {
+        let set = tags
+            .iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build().expect("tag"))
+            .collect();
+        sdk.s3
+            .put_bucket_tagging()
+            .bucket(name)
+            .tagging(
+                Tagging::builder()
+                    .set_tag_set(Some(set))
+                    .build()
+                    .expect("tagging"),
+            )
+            .send()
+            .await
+            .expect("tags");
+    }
+}
+
+/// A role with an inline policy of its own, made outside infrac; returns its ARN.
+pub async fn foreign_role(
+    sdk: &Sdk,
+    name: &str,
+    tags: &std::collections::HashMap<String, String>,
+) -> String {
+    use infrac_aws::sdk::iam::types::Tag;
+    let tags = tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build().expect("tag"))
+        .collect();
+    let out = sdk
+        .iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(TRUST)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .expect("role");
+    sdk.iam
+        .put_role_policy()
+        .role_name(name)
+        .policy_name("theirs")
+        .policy_document(POLICY)
+        .send()
+        .await
+        .expect("policy");
+    out.role().map(|r| r.arn().to_string()).expect("arn")
+}
