@@ -3,11 +3,14 @@
 //! exists and what would change; on a schedule, when it next runs; `///` docs everywhere.
 
 use crate::{clamp_offset, item_at, Analysis};
+use infrac_check::compute::{added_env, granted};
 use infrac_check::cron::{format_utc, rate_expression, Cron};
 use infrac_check::model::{format_duration, format_size, SymbolKind};
 use infrac_check::schema::{schema, AttrSchema, EventSchema, KindSchema, Requirement, Rule};
 use infrac_plan::diff::Action;
-use infrac_syntax::ast::{Block, Expr, ExprKind, Item, Member, ResourceKind, StrPart, TargetKind};
+use infrac_syntax::ast::{
+    AccessMode, Block, Expr, ExprKind, Item, Member, ResourceKind, StrPart, TargetKind,
+};
 use infrac_syntax::{FileId, Span};
 use std::fmt::Write as _;
 
@@ -128,19 +131,40 @@ fn member_hover(
                 }
             }
             Member::Access(acc) if acc.mode_span.touches(offset) => {
-                let markdown = match acc.mode {
-                    infrac_syntax::ast::AccessMode::Reads => "**reads** *bucket*\n\nGrants `s3:GetObject` on the bucket's objects and `s3:ListBucket` on the bucket, and nothing else.",
-                    infrac_syntax::ast::AccessMode::Writes => "**writes** *bucket* or *bucket*(\"*pattern*\")\n\nGrants `s3:PutObject` on the bucket's objects, or only on the keys matching the pattern (`writes media(\"*.jpg\")`).",
-                };
                 return Some(Hover {
                     span: acc.mode_span,
-                    markdown: markdown.to_string(),
+                    markdown: access_hover(acc.mode, &acc.bucket.text),
                 });
             }
             _ => {}
         }
     }
     None
+}
+
+/// What an access grants, and for `runs` and `invokes` the variables it adds (named after
+/// `target`).
+fn access_hover(mode: AccessMode, target: &str) -> String {
+    match mode {
+        AccessMode::Reads => "**reads** *bucket* or *secret*\n\nOf a bucket: grants `s3:GetObject` on the bucket's objects and `s3:ListBucket` on the bucket, and nothing else.\n\nOf a secret: grants `ssm:GetParameter` on exactly its parameter, and `kms:Decrypt` only through SSM with the `alias/aws/ssm` key.".to_string(),
+        AccessMode::Writes => "**writes** *bucket* or *bucket*(\"*pattern*\")\n\nGrants `s3:PutObject` on the bucket's objects, or only on the keys matching the pattern (`writes media(\"*.jpg\")`).".to_string(),
+        AccessMode::Runs | AccessMode::Invokes => {
+            let (what, call) = if mode == AccessMode::Runs {
+                ("*task*", "Lets the code start the task with ECS's `RunTask`.")
+            } else {
+                ("*function*", "Lets the code call the function with Lambda's `Invoke`.")
+            };
+            let mut out = format!("**{}** {what}\n\n{call}\n\nAdds to the environment:\n", mode.keyword());
+            for var in added_env(mode, target) {
+                out.push_str(&format!("- `{}`: {}\n", var.name, var.doc));
+            }
+            out.push_str("\nGrants:\n");
+            for grant in granted(mode, target) {
+                out.push_str(&format!("- {grant}\n"));
+            }
+            out.trim_end().to_string()
+        }
+    }
 }
 
 /// Hover inside a value: `event.key`'s field, a schedule's next runs.
@@ -483,6 +507,21 @@ mod tests {
         insta::assert_snapshot!(hover_text(&THUMBS.replacen(
             "schedule nightly",
             "sche$0dule nightly",
+            1
+        )));
+    }
+
+    #[test]
+    fn hover_on_runs_and_invokes_shows_the_variables_and_grants() {
+        let program = "bucket media {}\ntask ffmpeg { image = \"x\" }\nfunction on_thumb {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n}\nfunction start {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n  runs ffmpeg\n  invokes on_thumb\n}\nmedia.on_put() -> function start\n";
+        insta::assert_snapshot!(hover_text(&program.replacen(
+            "runs ffmpeg",
+            "ru$0ns ffmpeg",
+            1
+        )));
+        insta::assert_snapshot!(hover_text(&program.replacen(
+            "invokes on_thumb",
+            "invo$0kes on_thumb",
             1
         )));
     }

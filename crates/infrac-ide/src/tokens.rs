@@ -163,9 +163,11 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
     let mut out: Vec<SemanticToken> = Vec::with_capacity(lexed.tokens.len() + lexed.comments.len());
     for (token, span) in &lexed.tokens {
         let (ty, modifiers) = match token.kind {
-            Kind::KwBucket | Kind::KwFunction | Kind::KwTask | Kind::KwSchedule => {
-                (TokenType::Type, none)
-            }
+            Kind::KwBucket
+            | Kind::KwFunction
+            | Kind::KwTask
+            | Kind::KwSchedule
+            | Kind::KwSecret => (TokenType::Type, none),
             Kind::KwEvent => (
                 TokenType::Parameter,
                 none.with(TokenModifier::DefaultLibrary),

@@ -65,6 +65,7 @@ pub fn render_declarations(model: &Model, format: GraphFormat) -> String {
                     ResourceKind::Function => ("([", "])"),
                     ResourceKind::Task => ("[[", "]]"),
                     ResourceKind::Schedule => ("{{", "}}"),
+                    ResourceKind::Secret => (">", "]"),
                 };
                 let _ = writeln!(out, "  {}{open}\"{label}\"{close}", mermaid_id(&r.name));
             }
@@ -87,6 +88,7 @@ pub fn render_declarations(model: &Model, format: GraphFormat) -> String {
                     ResourceKind::Function => "box, style=rounded",
                     ResourceKind::Task => "box3d",
                     ResourceKind::Schedule => "hexagon",
+                    ResourceKind::Secret => "note",
                 };
                 let _ = writeln!(
                     out,

@@ -346,7 +346,19 @@ pub struct ContainerDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<Text>>,
     pub environment: Vec<EnvironmentVariable>,
+    /// Variables ECS fills from Parameter Store when the container starts (a program's
+    /// `secret`s): the plan holds the parameter's ARN, never the value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<ContainerSecret>,
     pub log_configuration: LogConfiguration,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerSecret {
+    pub name: String,
+    /// The SSM parameter's ARN.
+    pub value_from: Text,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

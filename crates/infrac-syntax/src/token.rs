@@ -10,10 +10,13 @@ pub enum Kind {
     KwFunction,
     KwTask,
     KwSchedule,
+    KwSecret,
     KwLet,
     KwOutput,
     KwReads,
     KwWrites,
+    KwRuns,
+    KwInvokes,
     KwEvent,
     KwTrue,
     KwFalse,
@@ -52,10 +55,13 @@ impl Kind {
             "function" => Kind::KwFunction,
             "task" => Kind::KwTask,
             "schedule" => Kind::KwSchedule,
+            "secret" => Kind::KwSecret,
             "let" => Kind::KwLet,
             "output" => Kind::KwOutput,
             "reads" => Kind::KwReads,
             "writes" => Kind::KwWrites,
+            "runs" => Kind::KwRuns,
+            "invokes" => Kind::KwInvokes,
             "event" => Kind::KwEvent,
             "true" => Kind::KwTrue,
             "false" => Kind::KwFalse,
@@ -71,6 +77,7 @@ impl Kind {
                 | Kind::KwFunction
                 | Kind::KwTask
                 | Kind::KwSchedule
+                | Kind::KwSecret
                 | Kind::KwLet
                 | Kind::KwOutput
         )
@@ -80,7 +87,13 @@ impl Kind {
         self.starts_item()
             || matches!(
                 self,
-                Kind::KwReads | Kind::KwWrites | Kind::KwEvent | Kind::KwTrue | Kind::KwFalse
+                Kind::KwReads
+                    | Kind::KwWrites
+                    | Kind::KwRuns
+                    | Kind::KwInvokes
+                    | Kind::KwEvent
+                    | Kind::KwTrue
+                    | Kind::KwFalse
             )
     }
 
@@ -92,10 +105,13 @@ impl Kind {
             Kind::KwFunction => "`function`",
             Kind::KwTask => "`task`",
             Kind::KwSchedule => "`schedule`",
+            Kind::KwSecret => "`secret`",
             Kind::KwLet => "`let`",
             Kind::KwOutput => "`output`",
             Kind::KwReads => "`reads`",
             Kind::KwWrites => "`writes`",
+            Kind::KwRuns => "`runs`",
+            Kind::KwInvokes => "`invokes`",
             Kind::KwEvent => "`event`",
             Kind::KwTrue => "`true`",
             Kind::KwFalse => "`false`",
