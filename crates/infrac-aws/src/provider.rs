@@ -30,6 +30,7 @@ pub struct Clients {
     pub ecr: aws_sdk_ecr::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub sts: aws_sdk_sts::Client,
+    pub ssm: aws_sdk_ssm::Client,
     pub hook: Arc<CallHook>,
 }
 
@@ -62,6 +63,7 @@ impl Clients {
             ecr: client!(aws_sdk_ecr, config, &hook),
             events: client!(aws_sdk_eventbridge, config, &hook),
             sts: client!(aws_sdk_sts, config, &hook),
+            ssm: client!(aws_sdk_ssm, config, &hook),
             config: config.clone(),
             hook,
         }

@@ -32,6 +32,8 @@ use std::sync::Arc;
 
 mod compute;
 
+pub use compute::used_secrets;
+
 /// The id of the one ECS cluster a stack's tasks share. A `-` cannot appear in a declaration
 /// name, so it cannot clash with one.
 pub const CLUSTER_ID: &str = "ecs-cluster";

@@ -86,6 +86,13 @@ enum Command {
     /// (`rm ID`), or clear a stale lock (`unlock`).
     #[command(subcommand)]
     State(cmd::state::StateCommand),
+    /// Set, list or remove a stack's secrets (`secret NAME` in the program): values kept in
+    /// SSM Parameter Store as SecureStrings, never in a file, plan, state or log.
+    ///
+    /// `infrac secret set api_key` reads the value from stdin, without echo on a terminal.
+    /// `plan` and `deploy` refuse a program whose secrets are not all set, naming the command.
+    #[command(subcommand)]
+    Secret(cmd::secret::SecretCommand),
     /// Run the language server (LSP over stdin and stdout) for editors.
     ///
     /// Editors start it themselves: VS Code through the infrac extension, Neovim through
@@ -132,6 +139,7 @@ fn main() -> ExitCode {
         Command::Outputs(args) => cmd::outputs::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
         Command::State(command) => cmd::state::run(&command),
+        Command::Secret(command) => cmd::secret::run(&command),
         Command::Lsp { stdio: _ } => match infrac_lsp::run_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {

@@ -8,10 +8,10 @@ use crate::graph::{join, lookup, output_ref};
 use crate::policy::PolicyBuilder;
 use crate::props::{ContainerSecret, Text};
 use infrac_check::compute::{added_env, AddedValue};
-use infrac_check::model::{ResourceModel, StrSegment, Value};
+use infrac_check::model::{Model, ResourceModel, StrSegment, Value};
 use infrac_syntax::ast::{AccessMode, ResourceKind};
 use serde_json::{json, Value as Json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 impl Lowering<'_> {
     fn kind_of(&self, name: &str) -> Option<ResourceKind> {
@@ -160,4 +160,37 @@ impl Lowering<'_> {
             _ => None,
         }
     }
+}
+
+/// The secrets a program uses, sorted: those a task's `env` takes the value of and those a
+/// `reads` names. Each must have a value in the stack before a deploy (the parameter is not
+/// the plan's to make); a secret declared and used nowhere needs none.
+pub fn used_secrets(model: &Model) -> Vec<String> {
+    let is_secret = |name: &str| {
+        model
+            .resource(name)
+            .is_some_and(|r| r.kind == ResourceKind::Secret)
+    };
+    let mut out = BTreeSet::new();
+    for r in &model.resources {
+        for access in &r.access {
+            if access.mode == AccessMode::Reads && is_secret(&access.bucket) {
+                out.insert(access.bucket.clone());
+            }
+        }
+        if let Some(Value::Map(entries)) = r.get("env") {
+            for value in entries.values() {
+                if let Value::Str(segments) = value {
+                    for segment in segments {
+                        if let StrSegment::Ref { resource, attr } = segment {
+                            if attr == "value" && is_secret(resource) {
+                                out.insert(resource.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
 }

@@ -234,6 +234,7 @@ pub struct Sdk {
     pub ecs: sdk::ecs::Client,
     pub ecr: sdk::ecr::Client,
     pub events: sdk::events::Client,
+    pub ssm: sdk::ssm::Client,
 }
 
 pub async fn sdk(endpoint: &str) -> Sdk {
@@ -249,6 +250,7 @@ pub async fn sdk(endpoint: &str) -> Sdk {
         ecs: sdk::ecs::Client::new(&config),
         ecr: sdk::ecr::Client::new(&config),
         events: sdk::events::Client::new(&config),
+        ssm: sdk::ssm::Client::new(&config),
     }
 }
 
