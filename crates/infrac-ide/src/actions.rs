@@ -320,7 +320,11 @@ mod tests {
             .collect();
         assert_eq!(
             links,
-            vec!["./ffmpeg -> ffmpeg", "./on-thumbnail -> on-thumbnail"]
+            vec![
+                "./ffmpeg -> ffmpeg",
+                "./on-new-video -> on-new-video",
+                "./on-thumbnail -> on-thumbnail"
+            ]
         );
     }
 

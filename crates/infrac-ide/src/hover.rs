@@ -2,7 +2,7 @@
 //! on a resource, the AWS resources it will create and, when the stack has state, whether each
 //! exists and what would change; on a schedule, when it next runs; `///` docs everywhere.
 
-use crate::{clamp_offset, item_at, Analysis};
+use crate::{clamp_offset, item_at, Analysis, SecretStatus};
 use infrac_check::compute::{added_env, granted};
 use infrac_check::cron::{format_utc, rate_expression, Cron};
 use infrac_check::model::{format_duration, format_size, SymbolKind};
@@ -392,10 +392,47 @@ fn symbol_hover(analysis: &Analysis, id: usize) -> String {
     if let Some(doc) = &symbol.doc {
         let _ = write!(out, "\n\n{doc}");
     }
-    if let SymbolKind::Resource(Some(_)) = symbol.kind {
+    if let SymbolKind::Resource(Some(ResourceKind::Secret)) = symbol.kind {
+        secret_status(analysis, &symbol.name, &mut out);
+    } else if let SymbolKind::Resource(Some(_)) = symbol.kind {
         planned_resources(analysis, &symbol.name, &mut out);
     }
     out
+}
+
+/// Whether the secret is set in the stack, and how to set it when it is not.
+fn secret_status(analysis: &Analysis, name: &str, out: &mut String) {
+    let stack = &analysis.stack;
+    let parameter =
+        infrac_plan::names::Namer::new(&analysis.project.settings.name, stack).ssm_parameter(name);
+    let _ = write!(
+        out,
+        "\n\n---\n\nParameter `{parameter}` (a `SecureString`). "
+    );
+    let command = format!("`infrac secret set {name} --stack {stack}`");
+    match analysis.secret_status(name) {
+        Some(SecretStatus::Set) => {
+            let _ = write!(out, "**Set** in stack `{stack}`.");
+        }
+        Some(SecretStatus::NotSet) => {
+            let _ = write!(
+                out,
+                "**Not set** in stack `{stack}`: plan and deploy refuse until {command} sets it."
+            );
+        }
+        Some(SecretStatus::Unknown(why)) => {
+            let _ = write!(
+                out,
+                "Whether it is set in stack `{stack}` is not known: {why}. {command} sets it."
+            );
+        }
+        None => {
+            let _ = write!(
+                out,
+                "Whether it is set in stack `{stack}` is not known yet. {command} sets it."
+            );
+        }
+    }
 }
 
 /// The AWS resources a declaration creates, and what a deploy would do to each.
@@ -524,6 +561,29 @@ mod tests {
             "invo$0kes on_thumb",
             1
         )));
+    }
+
+    #[test]
+    fn hover_on_a_secret_says_whether_it_is_set() {
+        let program = "secret api_key\nsecret token\nsecret other\ntask t {\n  image = \"x\"\n  env = { K = api_key.value, T = token.value, O = other.value }\n}\n";
+        let (a, file, _) = analysis(program, &[]);
+        let statuses = crate::SecretStatuses::default();
+        statuses
+            .write()
+            .expect("lock")
+            .insert("api_key".into(), SecretStatus::Set);
+        statuses
+            .write()
+            .expect("lock")
+            .insert("token".into(), SecretStatus::NotSet);
+        let a = a.with_secret_statuses(statuses);
+        let text = &a.project.file(file).text;
+        let mut shown = Vec::new();
+        for needle in ["api_key.value", "token.value", "other.value"] {
+            let at = text.find(needle).expect("reference") + 1;
+            shown.push(hover(&a, file, at, NOW).expect("hover").markdown);
+        }
+        insta::assert_snapshot!(shown.join("\n\n=====\n\n"));
     }
 
     #[test]

@@ -140,18 +140,25 @@ fn main() -> ExitCode {
         Command::Graph(args) => cmd::graph::run(&args),
         Command::State(command) => cmd::state::run(&command),
         Command::Secret(command) => cmd::secret::run(&command),
-        Command::Lsp { stdio: _ } => match infrac_lsp::run_stdio() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("error: the language server could not start: {err}");
-                ExitCode::from(cmd::EXIT_CANNOT_RUN)
-            }
-        },
+        Command::Lsp { stdio: _ } => {
+            infrac_lsp::set_secret_checker(std::sync::Arc::new(cmd::secret::SsmChecker));
+            run_lsp()
+        }
         Command::Explain { code } => cmd::explain::run(&code),
         Command::Init(args) => cmd::init::run(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "infrac", &mut std::io::stdout());
             ExitCode::SUCCESS
+        }
+    }
+}
+
+fn run_lsp() -> ExitCode {
+    match infrac_lsp::run_stdio() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: the language server could not start: {err}");
+            ExitCode::from(cmd::EXIT_CANNOT_RUN)
         }
     }
 }

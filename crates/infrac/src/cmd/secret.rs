@@ -252,3 +252,41 @@ mod terminal {
         }
     }
 }
+
+/// How `infrac lsp` tells hover whether a secret is set: SSM asked by name, with the caller's
+/// credentials, only when they are for the account the stack's state records.
+pub struct SsmChecker;
+
+impl infrac_lsp::SecretChecker for SsmChecker {
+    fn check(
+        &self,
+        query: infrac_lsp::SecretQuery,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<std::collections::BTreeSet<String>, String>>
+                + Send,
+        >,
+    > {
+        Box::pin(async move {
+            let config = infrac_aws::load_sdk_config(Some(&query.region)).await;
+            let provider =
+                infrac_aws::AwsProvider::new(infrac_aws::Clients::new(&config), query.root.clone());
+            let account = provider
+                .account_id()
+                .await
+                .map_err(|e| format!("AWS could not be asked ({e})"))?;
+            if account != query.account {
+                return Err(format!(
+                    "your credentials are for account {account}, and stack `{}` lives in account {}",
+                    query.stack, query.account
+                ));
+            }
+            let store = SecretStore::new(&provider.clients, &query.project, &query.stack);
+            let names: Vec<&str> = query.names.iter().map(String::as_str).collect();
+            store
+                .which_are_set(&names)
+                .await
+                .map_err(|e| format!("AWS could not be asked ({e})"))
+        })
+    }
+}

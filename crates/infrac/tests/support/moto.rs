@@ -104,14 +104,45 @@ pub fn config_notifications(base: &str, bucket: &str) -> Value {
     serde_json::from_str(&text).expect("configuration json")
 }
 
-/// A project made from the thumbnailer example: its own name (so tests sharing one moto never
-/// meet), and `image` instead of `build` (no Docker engine here).
+/// A project made from the thumbnailer whose bucket starts the task itself
+/// (`examples/thumbnailer-direct`): its own name (so tests sharing one moto never meet),
+/// `image` instead of `build` (no Docker engine here), and without its webhook (so no secret
+/// must be set first).
 pub fn thumbnailer(name: &str) -> tempfile::TempDir {
+    example_copy(
+        "thumbnailer-direct",
+        name,
+        &[
+            (
+                "    WEBHOOK_URL   = \"https://hooks.example.com/thumbnails\"\n",
+                "",
+            ),
+            ("    WEBHOOK_TOKEN = webhook_token.value\n", ""),
+        ],
+    )
+}
+
+/// The main thumbnailer (`examples/thumbnailer`: a function works out the frame and `runs`
+/// the task), named and with `image` as [`thumbnailer`] makes it.
+pub fn thumbnailer_runs(name: &str) -> tempfile::TempDir {
+    example_copy("thumbnailer", name, &[])
+}
+
+fn example_copy(example: &str, name: &str, edits: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thumbnailer");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(example);
     copy_dir(&example, dir.path());
     let main = dir.path().join("main.infra");
-    let text = std::fs::read_to_string(&main).expect("reads");
+    let mut text = std::fs::read_to_string(&main).expect("reads");
+    for (from, to) in edits {
+        assert!(
+            text.contains(from),
+            "the example changed: no `{from}` in {text}"
+        );
+        text = text.replace(from, to);
+    }
     let text = text.replace(
         "build  = \"./ffmpeg\"          // folder holding a Dockerfile",
         "image = \"public.ecr.aws/docker/library/alpine:3.20\"",
