@@ -2,7 +2,19 @@
 //! code that holds them, and what each grants. The checker (E0209), lowering (the values and
 //! the policy) and hover (what `runs ffmpeg` adds) all read this one list.
 
-use infrac_syntax::ast::AccessMode;
+use infrac_syntax::ast::{AccessMode, ResourceKind};
+
+/// The kinds whose code may hold accesses (`reads`, `writes`, `runs`, `invokes`): those that
+/// run code with a role of their own.
+pub fn holds_access(kind: ResourceKind) -> bool {
+    matches!(kind, ResourceKind::Function | ResourceKind::Task)
+}
+
+/// The kinds whose `env` may take a secret's whole value: those that run as ECS containers,
+/// where it becomes a `secrets` entry.
+pub fn takes_secret_env(kind: ResourceKind) -> bool {
+    matches!(kind, ResourceKind::Task)
+}
 
 /// Which value an added variable holds; lowering gives each its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

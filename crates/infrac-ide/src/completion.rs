@@ -441,10 +441,7 @@ fn attributes(ctx: &mut Ctx<'_>, kind_schema: &'static KindSchema, block: &Block
             true,
         );
     }
-    if matches!(
-        kind_schema.kind,
-        ResourceKind::Function | ResourceKind::Task
-    ) {
+    if infrac_check::compute::holds_access(kind_schema.kind) {
         ctx.push(
             "reads",
             CompletionKind::Keyword,

@@ -722,12 +722,7 @@ impl Lowering<'_> {
             }
             Text::from(image)
         };
-        let secrets = self.container_secrets(r);
-        for (_, secret) in &secrets {
-            // ECS reads the parameters when the container starts, as the execution role.
-            exec_policy.allow(&["ssm:GetParameters"], &self.secret_parameter_arn(secret));
-        }
-        let secrets = secrets.into_iter().map(|(entry, _)| entry).collect();
+        let secrets = self.container_secrets_granted(r, &mut exec_policy);
         let exec_name = self.namer.iam_role(t, "exec");
         self.role(
             &exec_id,

@@ -243,7 +243,7 @@ fn secrets_are_set_listed_used_by_ecs_and_found_in_no_artifact() {
                 .send(),
         )
         .expect("the execution role's policy");
-    let document = urlencoded_json(Some(policy.policy_document()));
+    let document = policy_json(policy.policy_document());
     let statements = document["Statement"].as_array().expect("statements");
     assert!(
         statements
@@ -387,25 +387,4 @@ fn a_value_typed_on_a_terminal_is_not_echoed() {
         )
         .expect("the parameter exists");
     assert_eq!(stored.parameter().and_then(|p| p.value()), Some(VALUE));
-}
-
-/// IAM returns policy documents URL-encoded.
-fn urlencoded_json(text: Option<&str>) -> serde_json::Value {
-    let text = text.unwrap_or("{}");
-    let mut out = Vec::new();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-        i += 1;
-    }
-    let decoded = String::from_utf8(out).expect("utf-8");
-    serde_json::from_str(&decoded).unwrap_or_else(|_| serde_json::from_str(text).expect("json"))
 }

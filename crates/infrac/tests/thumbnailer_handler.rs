@@ -122,26 +122,6 @@ fn allows(policy: &Value, action: &str, resource: &str, context: &[(&str, &str)]
         })
 }
 
-/// IAM returns policy documents URL-encoded.
-fn decode_policy(text: &str) -> Value {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    let decoded = String::from_utf8(out).expect("utf-8");
-    serde_json::from_str(&decoded).unwrap_or_else(|_| serde_json::from_str(text).expect("json"))
-}
-
 #[test]
 fn on_new_video_starts_ffmpeg_as_its_policy_allows() {
     let Some(moto) = moto() else { return };
@@ -288,7 +268,7 @@ fn on_new_video_starts_ffmpeg_as_its_policy_allows() {
                 .send(),
         )
         .expect("the role's policy");
-    let policy = decode_policy(policy.policy_document());
+    let policy = policy_json(policy.policy_document());
     let in_cluster = [("ecs:cluster", cluster_arn)];
     assert!(
         allows(&policy, "ecs:RunTask", definition_arn, &in_cluster),

@@ -546,7 +546,7 @@ impl<'p> Checker<'p> {
         acc: &Access,
         file: FileId,
     ) -> Option<AccessModel> {
-        if !matches!(kind, ResourceKind::Function | ResourceKind::Task) {
+        if !crate::compute::holds_access(kind) {
             self.report(
                 Diagnostic::new(
                     Code::E0201,

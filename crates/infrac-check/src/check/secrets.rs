@@ -114,14 +114,12 @@ impl Checker<'_> {
         if !self.holds_secret(value) {
             return true;
         }
-        if let SecretPlace::Attr {
-            kind: ResourceKind::Task,
-            attr: "env",
-        } = place
-        {
-            // Interpolations are refused where they are evaluated, so every secret here is a
-            // whole value.
-            return true;
+        if let SecretPlace::Attr { kind, attr: "env" } = place {
+            if crate::compute::takes_secret_env(kind) {
+                // Interpolations are refused where they are evaluated, so every secret here
+                // is a whole value.
+                return true;
+            }
         }
         let mut spans = Vec::new();
         self.secret_spans(expr, &mut spans);

@@ -125,9 +125,27 @@ impl Lowering<'_> {
         out
     }
 
+    /// A container's `secrets` entries (its `env` entries that are a secret's whole value),
+    /// with the execution role granted `ssm:GetParameters` on exactly those parameters: ECS
+    /// reads them, as that role, when the container starts. Tasks use this, and so can any
+    /// kind that runs as an ECS container.
+    pub(super) fn container_secrets_granted(
+        &self,
+        r: &ResourceModel,
+        exec_policy: &mut PolicyBuilder,
+    ) -> Vec<ContainerSecret> {
+        self.container_secrets(r)
+            .into_iter()
+            .map(|(entry, secret)| {
+                exec_policy.allow(&["ssm:GetParameters"], &self.secret_parameter_arn(&secret));
+                entry
+            })
+            .collect()
+    }
+
     /// A task's `env` entries that are a secret's whole value, as ECS `secrets` entries, each
     /// with the secret it reads.
-    pub(super) fn container_secrets(&self, r: &ResourceModel) -> Vec<(ContainerSecret, String)> {
+    fn container_secrets(&self, r: &ResourceModel) -> Vec<(ContainerSecret, String)> {
         let Some(Value::Map(entries)) = r.get("env") else {
             return Vec::new();
         };

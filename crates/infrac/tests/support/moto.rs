@@ -721,6 +721,26 @@ fn serve(
     Ok(())
 }
 
+/// An IAM policy document as IAM returns it (URL-encoded), parsed.
+pub fn policy_json(text: &str) -> Value {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    let decoded = String::from_utf8(out).expect("utf-8");
+    serde_json::from_str(&decoded).unwrap_or_else(|_| serde_json::from_str(text).expect("json"))
+}
+
 /// The stack's state file, parsed.
 pub fn state(project: &Path, stack: &str) -> infrac_plan::State {
     let text = std::fs::read_to_string(project.join(format!(".infra/state/{stack}.json")))
