@@ -316,21 +316,18 @@ fn a_parameter_infrac_did_not_set_is_left_alone() {
     );
 }
 
-#[test]
-fn a_value_typed_on_a_terminal_is_not_echoed() {
-    let Some(moto) = moto() else { return };
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("\n!!!!! SKIPPED: no `script` (util-linux) to make a terminal with !!!!!\n");
-        return;
-    }
-    let dir = project("secrets-c");
-    let p = dir.path().to_str().expect("utf-8 path");
-    let mut child = aws_command("script", &moto.url)
-        .args([
-            "-qec",
-            &format!("{} secret set api_key {p}", env!("CARGO_BIN_EXE_infrac")),
-            "/dev/null",
-        ])
+/// Runs `command` (a shell line) on a fresh terminal made by `script`; returns the child, a
+/// receiver of what the terminal shows, and its stdin.
+fn on_terminal(
+    endpoint: &str,
+    command: &str,
+) -> (
+    std::process::Child,
+    mpsc::Receiver<Vec<u8>>,
+    std::process::ChildStdin,
+) {
+    let mut child = aws_command("script", endpoint)
+        .args(["-qec", command, "/dev/null"])
         .env("TERM", "xterm")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -338,6 +335,7 @@ fn a_value_typed_on_a_terminal_is_not_echoed() {
         .spawn()
         .expect("script starts");
     let mut stdout = child.stdout.take().expect("stdout");
+    let stdin = child.stdin.take().expect("stdin");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut buf = [0u8; 4096];
@@ -347,19 +345,79 @@ fn a_value_typed_on_a_terminal_is_not_echoed() {
             }
         }
     });
-    let mut seen = Vec::new();
+    (child, rx, stdin)
+}
+
+fn wait_for(rx: &mpsc::Receiver<Vec<u8>>, seen: &mut Vec<u8>, text: &str) {
     let start = Instant::now();
-    while !String::from_utf8_lossy(&seen).contains("(not shown): ") {
+    while !String::from_utf8_lossy(seen).contains(text) {
         assert!(
             start.elapsed() < Duration::from_secs(60),
-            "no prompt: {}",
-            String::from_utf8_lossy(&seen)
+            "no {text:?} in {}",
+            String::from_utf8_lossy(seen)
         );
         if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
             seen.extend(chunk);
         }
     }
-    let mut stdin = child.stdin.take().expect("stdin");
+}
+
+#[test]
+fn ctrl_c_at_the_hidden_prompt_gives_the_terminal_its_echo_back() {
+    let Some(moto) = moto() else { return };
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("\n!!!!! SKIPPED: no `script` (util-linux) to make a terminal with !!!!!\n");
+        return;
+    }
+    let dir = project("secrets-d");
+    let p = dir.path().to_str().expect("utf-8 path");
+    let (mut child, rx, mut stdin) = on_terminal(
+        &moto.url,
+        &format!(
+            "{} secret set api_key {p}; echo \"exit=$?\"; stty -a",
+            env!("CARGO_BIN_EXE_infrac")
+        ),
+    );
+    let mut seen = Vec::new();
+    wait_for(&rx, &mut seen, "(not shown): ");
+    stdin.write_all(b"half-typ\x03").expect("types Ctrl-C");
+    stdin.flush().expect("flushes");
+    wait_for(&rx, &mut seen, "exit=");
+    let _ = child.wait();
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(500)) {
+        seen.extend(chunk);
+    }
+    let screen = String::from_utf8_lossy(&seen);
+    assert!(screen.contains("Nothing was set."), "{screen}");
+    assert!(screen.contains("exit=130"), "{screen}");
+    assert!(!screen.contains("half-typ"), "{screen}");
+    assert!(
+        screen.contains(" echo "),
+        "echo is off after Ctrl-C: {screen}"
+    );
+    assert!(
+        !screen.contains("-echo "),
+        "echo is off after Ctrl-C: {screen}"
+    );
+    let out = ok(infrac(&moto.url, &["secret", "list", p], &[]));
+    assert!(out.starts_with("api_key                  not set"), "{out}");
+}
+
+#[test]
+fn a_value_typed_on_a_terminal_is_not_echoed() {
+    let Some(moto) = moto() else { return };
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("\n!!!!! SKIPPED: no `script` (util-linux) to make a terminal with !!!!!\n");
+        return;
+    }
+    let dir = project("secrets-c");
+    let p = dir.path().to_str().expect("utf-8 path");
+    let (mut child, rx, mut stdin) = on_terminal(
+        &moto.url,
+        &format!("{} secret set api_key {p}", env!("CARGO_BIN_EXE_infrac")),
+    );
+    let mut seen = Vec::new();
+    wait_for(&rx, &mut seen, "(not shown): ");
     stdin
         .write_all(format!("{VALUE}\r").as_bytes())
         .expect("types the value");

@@ -213,31 +213,99 @@ fn read_value(name: &str) -> Result<SecretValue, String> {
 #[cfg(unix)]
 mod terminal {
     use rustix::termios::{tcgetattr, tcsetattr, LocalModes, OptionalActions, Termios};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
 
-    /// Echo switched off on the terminal on stdin until dropped.
-    pub struct EchoOff(Option<Termios>);
+    /// Echo switched off on the terminal on stdin until dropped. Ctrl-C (or SIGTERM) while it
+    /// is off puts the terminal back before the process ends with 130 (or 143): a user who
+    /// gives up typing a secret does not get a terminal that echoes nothing.
+    pub struct EchoOff {
+        saved: Option<Termios>,
+        reading: Arc<AtomicBool>,
+    }
 
     impl EchoOff {
         pub fn new() -> EchoOff {
+            let reading = Arc::new(AtomicBool::new(false));
             let stdin = std::io::stdin();
             let Ok(saved) = tcgetattr(&stdin) else {
-                return EchoOff(None);
+                return EchoOff {
+                    saved: None,
+                    reading,
+                };
             };
+            if !restore_on_signal(saved.clone(), reading.clone()) {
+                // Without a way to put the terminal back, it is left echoing.
+                return EchoOff {
+                    saved: None,
+                    reading,
+                };
+            }
             let mut quiet = saved.clone();
             quiet.local_modes.remove(LocalModes::ECHO);
-            match tcsetattr(&stdin, OptionalActions::Now, &quiet) {
-                Ok(()) => EchoOff(Some(saved)),
-                Err(_) => EchoOff(None),
+            if tcsetattr(&stdin, OptionalActions::Now, &quiet).is_err() {
+                return EchoOff {
+                    saved: None,
+                    reading,
+                };
+            }
+            reading.store(true, Ordering::SeqCst);
+            EchoOff {
+                saved: Some(saved),
+                reading,
             }
         }
     }
 
     impl Drop for EchoOff {
         fn drop(&mut self) {
-            if let Some(saved) = self.0.take() {
+            self.reading.store(false, Ordering::SeqCst);
+            if let Some(saved) = self.saved.take() {
                 let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, &saved);
             }
         }
+    }
+
+    /// Handles SIGINT and SIGTERM from now on: while `reading`, the terminal gets `saved`
+    /// back, and the process ends as a signal would end it. `false` when the handlers could
+    /// not be set up.
+    fn restore_on_signal(saved: Termios, reading: Arc<AtomicBool>) -> bool {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (ready, is_ready) = std::sync::mpsc::channel::<bool>();
+        let spawned = std::thread::Builder::new()
+            .name("infrac-secret-signals".to_string())
+            .spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    let _ = ready.send(false);
+                    return;
+                };
+                rt.block_on(async move {
+                    let (Ok(mut interrupt), Ok(mut terminate)) = (
+                        signal(SignalKind::interrupt()),
+                        signal(SignalKind::terminate()),
+                    ) else {
+                        let _ = ready.send(false);
+                        return;
+                    };
+                    let _ = ready.send(true);
+                    let code = tokio::select! {
+                        _ = interrupt.recv() => 130,
+                        _ = terminate.recv() => 143,
+                    };
+                    if reading.load(Ordering::SeqCst) {
+                        let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, &saved);
+                        eprintln!("\nNothing was set.");
+                    }
+                    std::process::exit(code);
+                });
+            });
+        spawned.is_ok()
+            && is_ready
+                .recv_timeout(std::time::Duration::from_secs(5))
+                .unwrap_or(false)
     }
 }
 
