@@ -60,7 +60,8 @@ enum Command {
     /// Show the AWS resources the program needs and what a deploy of the stack would change.
     ///
     /// `+` create, `~` update, `-/+` replace, `-` delete, grouped under the declaration that
-    /// causes each. A stack never deployed needs no AWS access. With `--detailed-exitcode`:
+    /// causes each. A stack never deployed needs no AWS access, unless the program uses secrets:
+    /// then SSM is asked whether each is set. With `--detailed-exitcode`:
     /// 0 no changes, 2 changes, 1 error; otherwise 0, or 1 on error.
     Plan(cmd::plan::PlanArgs),
     /// Deploy the program to AWS: show the plan, ask, then create, update and delete what it
