@@ -57,8 +57,20 @@ install_moto() {
     echo "warning: could not install moto; the deploy tests will skip"
 }
 
+# The thumbnailer's handler runs under Node.js in a deploy test
+# (crates/infrac/tests/thumbnailer_handler.rs); Lambda's runtime has the AWS SDK v3, and here
+# it is installed, pinned, into target/node-sdk.
+install_node_sdk() {
+  [ -d target/node-sdk/node_modules/@aws-sdk/client-ecs ] && return 0
+  command -v npm >/dev/null 2>&1 &&
+    npm install --prefix target/node-sdk --no-save --no-audit --no-fund --silent \
+      "@aws-sdk/client-ecs@3.1161.0" ||
+    echo "warning: could not install @aws-sdk/client-ecs; the handler test will skip"
+}
+
 rust_tests() {
   install_moto
+  install_node_sdk
   cargo build --workspace --all-targets --locked &&
   # --no-fail-fast: one failing test binary must not hide the results of the others.
   cargo test --workspace --locked --no-fail-fast -- --color never

@@ -216,6 +216,18 @@ fn container(
                 .build())
         })
         .collect::<Result<Vec<_>, ProviderError>>()?;
+    // Only the parameter's ARN: ECS reads the value when the container starts.
+    let secrets = c
+        .secrets
+        .iter()
+        .map(|e| {
+            Secret::builder()
+                .name(&e.name)
+                .value_from(known(&e.value_from, operation, &e.name)?)
+                .build()
+                .map_err(|err| invalid(operation, err.to_string()))
+        })
+        .collect::<Result<Vec<_>, ProviderError>>()?;
     let command = match &c.command {
         Some(items) => Some(
             items
@@ -236,6 +248,7 @@ fn container(
         .image(known(&c.image, operation, "image")?)
         .essential(c.essential)
         .set_environment(Some(env))
+        .set_secrets((!secrets.is_empty()).then_some(secrets))
         .set_command(command)
         .set_port_mappings(c.port_mappings.as_ref().map(|mappings| {
             mappings

@@ -32,6 +32,7 @@ pub mod owner;
 pub mod provider;
 pub mod resource;
 pub mod s3;
+pub mod ssm;
 pub mod state;
 pub mod tagging;
 
@@ -51,5 +52,6 @@ pub mod sdk {
     pub use aws_sdk_iam as iam;
     pub use aws_sdk_lambda as lambda;
     pub use aws_sdk_s3 as s3;
+    pub use aws_sdk_ssm as ssm;
     pub use aws_sdk_sts as sts;
 }

@@ -33,6 +33,7 @@ pub struct Clients {
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub sts: aws_sdk_sts::Client,
+    pub ssm: aws_sdk_ssm::Client,
     pub hook: Arc<CallHook>,
 }
 
@@ -67,6 +68,7 @@ impl Clients {
             elbv2: client!(aws_sdk_elasticloadbalancingv2, config, &hook),
             autoscaling: client!(aws_sdk_applicationautoscaling, config, &hook),
             sts: client!(aws_sdk_sts, config, &hook),
+            ssm: client!(aws_sdk_ssm, config, &hook),
             config: config.clone(),
             hook,
         }

@@ -228,6 +228,8 @@ pub fn explain(code: Code) -> &'static Explanation {
         Code::E0206 => &E0206,
         Code::E0207 => &E0207,
         Code::E0208 => &E0208,
+        Code::E0209 => &E0209,
+        Code::E0210 => &E0210,
         Code::E0301 => &E0301,
         Code::E0302 => &E0302,
         Code::E0303 => &E0303,
@@ -327,9 +329,10 @@ suggests the nearest declared name), or a `let` is defined in terms of itself.",
 
 static E0104: Explanation = Explanation {
     code: Code::E0104,
-    meaning: "A name refers to a resource of another kind than the place needs: `reads` and \
-`writes` take a bucket, and a trigger's `-> function` or `-> task` must name a resource of that \
-kind. A service keeps running on its own, so no trigger can target it.",
+    meaning: "A name refers to a resource of another kind than the place needs: `reads` takes \
+a bucket or a secret, `writes` a bucket, `runs` a task and `invokes` a function, and a \
+trigger's `-> function` or `-> task` must name a resource of that kind. A service keeps running \
+on its own, so no trigger can target it.",
     file: ExampleFile::Program,
     wrong: "bucket media {}\ntask resize {\n  image = \"public.ecr.aws/docker/library/alpine:3.20\"\n}\nmedia.on_put() -> function resize\n",
     fixed: "bucket media {}\ntask resize {\n  image = \"public.ecr.aws/docker/library/alpine:3.20\"\n}\nmedia.on_put() -> task resize\n",
@@ -434,6 +437,36 @@ running between `min` and `max` tasks; without `min` and `max` the service runs 
     link: Some("https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-autoscaling-targettracking.html"),
 };
 
+static E0209: Explanation = Explanation {
+    code: Code::E0209,
+    meaning: "An `env` key that an access also sets. `runs T` adds `T_CLUSTER`, \
+`T_TASK_DEFINITION`, `T_CONTAINER`, `T_SUBNETS` and `T_SECURITY_GROUPS` (with `T` the task's \
+name in upper case), and `invokes F` adds `F_FUNCTION`: the values the code needs to start the \
+task or call the function. Setting one of them yourself would hide the real value; rename your \
+key, or drop it and use the one the access sets.",
+    file: ExampleFile::Program,
+    wrong: "bucket media {}\ntask ffmpeg {\n  build = \"./app\"\n}\nfunction start {\n  runtime = \"nodejs22.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n  env = { FFMPEG_CLUSTER = \"default\" }\n  runs ffmpeg\n}\nmedia.on_put() -> function start\n",
+    fixed: "bucket media {}\ntask ffmpeg {\n  build = \"./app\"\n}\nfunction start {\n  runtime = \"nodejs22.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n  runs ffmpeg\n}\nmedia.on_put() -> function start\n",
+    aws_rule: None,
+    link: None,
+};
+
+static E0210: Explanation = Explanation {
+    code: Code::E0210,
+    meaning: "A secret's value (`NAME.value`) where it would be stored or shown in plain text. \
+Only a task's `env` may take it, as a whole value: it becomes an ECS `secrets` entry that ECS \
+reads from Parameter Store when the container starts, so the value is in no task definition, \
+plan or state. A function's environment is stored in plain text by Lambda: give the function \
+`reads NAME`, pass it `NAME.name` (the parameter's name) and read the value in code with SSM's \
+`GetParameter` (`WithDecryption`). A string interpolation, an output, a trigger's `env` or any \
+other attribute would keep the value in plain text too.",
+    file: ExampleFile::Program,
+    wrong: "bucket media {}\nsecret api_key\nfunction notify {\n  runtime = \"nodejs22.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n  env = { API_KEY = api_key.value }\n}\nmedia.on_put() -> function notify\n",
+    fixed: "bucket media {}\nsecret api_key\nfunction notify {\n  runtime = \"nodejs22.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n  env = { API_KEY_PARAMETER = api_key.name }\n  reads api_key\n}\nmedia.on_put() -> function notify\n",
+    aws_rule: Some("Lambda stores environment variables in plain text (encrypted at rest, readable by anyone who may read the function's configuration); ECS task definitions too, except `secrets` entries."),
+    link: Some("https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-ssm-paramstore.html"),
+};
+
 static E0301: Explanation = Explanation {
     code: Code::E0301,
     meaning: "A trigger names an event its source does not have. Buckets have `on_put` and \
@@ -502,7 +535,9 @@ static E0306: Explanation = Explanation {
     meaning: "A trigger loop: the target of a trigger on puts to a bucket writes to that bucket \
 keys the trigger matches, so each run starts another, forever (and bills for each). Narrow the \
 `writes` or the trigger's pattern so that no key matches both, for example by writing results \
-under another prefix or with another suffix.",
+under another prefix or with another suffix. A cycle of `runs` and `invokes` is the same \
+mistake: a task that `runs` itself, or a function that invokes another that invokes it back, \
+could start itself forever.",
     file: ExampleFile::Program,
     wrong: "bucket media {}\ntask thumbs {\n  build = \"./app\"\n  writes media\n}\nmedia.on_put(\".mp4\") -> task thumbs\n",
     fixed: "bucket media {}\ntask thumbs {\n  build = \"./app\"\n  writes media(\"thumbs/*.jpg\")\n}\nmedia.on_put(\".mp4\") -> task thumbs\n",

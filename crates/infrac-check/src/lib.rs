@@ -8,6 +8,7 @@
 
 pub mod annotate;
 pub mod check;
+pub mod compute;
 pub mod cron;
 pub mod date;
 pub mod explain;

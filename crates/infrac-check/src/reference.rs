@@ -58,7 +58,14 @@ fn kinds() -> String {
 fn kind_section(k: &KindSchema) -> String {
     let name = k.kind.keyword();
     let mut out = format!("### `{name}` ({})\n\n{}\n\n", k.aws, k.doc);
-    out.push_str("| attribute | type | default | rule |\n|---|---|---|---|\n");
+    if k.attrs.is_empty() {
+        out.push_str(&format!(
+            "A `{name}` has no attributes: it is declared as `{name} NAME`, with a `///` comment \
+             above it if you like.\n"
+        ));
+    } else {
+        out.push_str("| attribute | type | default | rule |\n|---|---|---|---|\n");
+    }
     for a in k.attrs {
         out.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",
@@ -86,10 +93,12 @@ fn kind_section(k: &KindSchema) -> String {
         out.push_str(
             "Events: none. A `service` keeps running on its own: it is neither a trigger's source nor its target (E0104).\n\n",
         );
-    } else if k.events.is_empty() {
+    } else if k.events.is_empty() && matches!(k.kind, ResourceKind::Function | ResourceKind::Task) {
         out.push_str("Events: none (a `");
         out.push_str(name);
         out.push_str("` is a trigger's target, not its source).\n\n");
+    } else if k.events.is_empty() {
+        out.push_str("Events: none.\n\n");
     } else {
         out.push_str("Events:\n\n");
         for e in k.events {

@@ -195,6 +195,7 @@ pub fn schema(kind: ResourceKind) -> &'static KindSchema {
         ResourceKind::Task => &TASK,
         ResourceKind::Schedule => &SCHEDULE,
         ResourceKind::Service => &SERVICE,
+        ResourceKind::Secret => &SECRET,
     }
 }
 
@@ -708,6 +709,19 @@ static SCHEDULE: KindSchema = KindSchema {
         takes_pattern: false,
         fields: &[FieldSchema { name: "time", ty: Type::String, doc: "When it ticked, in ISO 8601 UTC." }],
     }],
+};
+
+static SECRET: KindSchema = KindSchema {
+    kind: ResourceKind::Secret,
+    doc: "A value kept in AWS Systems Manager Parameter Store as a `SecureString` named `/PROJECT/STACK/NAME`, never in a `.infra` file, a plan, the state or a log. Set it with `infrac secret set NAME`. A task gets it with `env = { KEY = NAME.value }` (ECS reads it when the container starts); a function gets `reads NAME` and the parameter's name (`NAME.name`) and reads the value itself.",
+    aws: "AWS Systems Manager Parameter Store",
+    attrs: &[],
+    exactly_one_of: &[],
+    values: &[
+        ValueSchema { name: "value", doc: "The secret's value: only as a whole value in a task's `env`, where it becomes an ECS `secrets` entry. Anywhere else it would be stored in plain text (E0210)." },
+        ValueSchema { name: "name", doc: "The parameter's name, `/PROJECT/STACK/NAME`: pass it to code that has `reads NAME` and reads the value with SSM's `GetParameter`." },
+    ],
+    events: &[],
 };
 
 #[cfg(test)]

@@ -57,6 +57,17 @@ impl Known {
                     for part in parts {
                         match self.resolve(part)? {
                             Value::String(s) => out.push_str(&s),
+                            // A list (the default VPC's subnets) is written comma-separated,
+                            // as an environment variable carries one.
+                            Value::Array(items) => {
+                                let items: Vec<String> = items
+                                    .iter()
+                                    .map(|v| {
+                                        v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                                    })
+                                    .collect();
+                                out.push_str(&items.join(","));
+                            }
                             other => out.push_str(&other.to_string()),
                         }
                     }
@@ -123,16 +134,22 @@ mod tests {
         known
             .lookups
             .insert("aws.region".into(), json!("eu-west-1"));
+        known.lookups.insert(
+            "default_vpc.subnet_ids".into(),
+            json!(["subnet-1", "subnet-2"]),
+        );
         let value = json!({
             "a": {"$ref": "logs", "attr": "arn"},
             "b": [{"$lookup": "aws.region"}],
             "c": {"$join": [{"$ref": "logs", "attr": "arn"}, ":log-stream:*"]},
-            "d": 3
+            "d": 3,
+            "e": {"$join": [{"$lookup": "default_vpc.subnet_ids"}]}
         });
         assert_eq!(
             known.resolve(&value).expect("resolves"),
             json!({"a": "arn:aws:logs:r:1:log-group:g", "b": ["eu-west-1"],
-                   "c": "arn:aws:logs:r:1:log-group:g:log-stream:*", "d": 3})
+                   "c": "arn:aws:logs:r:1:log-group:g:log-stream:*", "d": 3,
+                   "e": "subnet-1,subnet-2"})
         );
         let missing = json!({"x": {"$ref": "gone", "attr": "arn"}, "y": 1});
         assert_eq!(

@@ -241,6 +241,35 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_value_in_a_function_becomes_reads_and_the_name() {
+        let program = "bucket media {}\nsecret api_key\nfunction f {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n  env = { API_KEY = api_key.value }\n}\nmedia.on_put() -> function f\n";
+        let (a, file, _) = analysis(program, &[]);
+        let text = a.project.file(file).text.clone();
+        let at = text.find("api_key.value").expect("value");
+        let actions = code_actions(&a, file, Span::new(at, at));
+        let fix = actions
+            .iter()
+            .find(|c| c.title == "Pass `api_key.name` and add `reads api_key`")
+            .expect("the E0210 fix");
+        let mut edits = fix.edits.clone();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+        let mut fixed = text;
+        for edit in edits {
+            fixed.replace_range(edit.span.range(), &edit.replacement);
+        }
+        assert_eq!(fixed, "bucket media {}\nsecret api_key\nfunction f {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n  env = { API_KEY = api_key.name }\n  reads api_key\n}\nmedia.on_put() -> function f\n");
+        // The fixed program checks clean.
+        let (b, file, _) = analysis(&fixed, &[]);
+        let errors: Vec<_> = b
+            .checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == file && d.is_error())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
     fn lenses_count_the_aws_resources() {
         let (a, file, _) = analysis("bucket media {}\ntask t {\n  image = \"x\"\n  reads media\n}\nmedia.on_put(\".mp4\") -> task t\n", &[]);
         let lenses: Vec<String> = code_lenses(&a, file)
@@ -299,7 +328,11 @@ mod tests {
             .collect();
         assert_eq!(
             links,
-            vec!["./ffmpeg -> ffmpeg", "./on-thumbnail -> on-thumbnail"]
+            vec![
+                "./ffmpeg -> ffmpeg",
+                "./on-new-video -> on-new-video",
+                "./on-thumbnail -> on-thumbnail"
+            ]
         );
     }
 

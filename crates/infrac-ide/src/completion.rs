@@ -189,7 +189,13 @@ pub fn completions(analysis: &Analysis, file: FileId, offset: usize) -> Vec<Comp
     };
     let prev_kind = prev.map(|(t, _)| t.kind);
     match prev_kind {
-        Some(Kind::KwReads | Kind::KwWrites) => ctx.resources_of(ResourceKind::Bucket),
+        Some(Kind::KwReads) => {
+            ctx.resources_of(ResourceKind::Bucket);
+            ctx.resources_of(ResourceKind::Secret);
+        }
+        Some(Kind::KwWrites) => ctx.resources_of(ResourceKind::Bucket),
+        Some(Kind::KwRuns) => ctx.resources_of(ResourceKind::Task),
+        Some(Kind::KwInvokes) => ctx.resources_of(ResourceKind::Function),
         Some(Kind::Arrow) => {
             ctx.push(
                 "function",
@@ -367,12 +373,13 @@ fn in_place(
 }
 
 fn top_level(ctx: &mut Ctx<'_>) {
-    let snippets: [(&str, &str, &str); 7] = [
+    let snippets: [(&str, &str, &str); 8] = [
         ("bucket", "an S3 bucket", "bucket ${1:name} {\n  $0\n}"),
         ("function", "a Lambda function", "function ${1:name} {\n  runtime = \"${2:nodejs24.x}\"\n  handler = \"${3:index.handler}\"\n  code = \"${4:./src}\"\n}"),
         ("task", "a Fargate task", "task ${1:name} {\n  image = \"${2:public.ecr.aws/docker/library/alpine:3.20}\"\n  cpu = ${3:256}\n  memory = ${4:512MB}\n}"),
         ("schedule", "an EventBridge schedule", "schedule ${1:name} {\n  cron = \"${2:0 3 * * *}\"\n}"),
         ("service", "a long-running container behind a load balancer", "service ${1:name} {\n  image = \"${2:public.ecr.aws/nginx/nginx:1.27}\"\n  port = ${3:80}\n  health = \"${4:/}\"\n}"),
+        ("secret", "a value kept in SSM Parameter Store", "secret ${1:name}"),
         ("let", "a named value", "let ${1:name} = ${0}"),
         ("output", "a value shown after deploy", "output ${1:name} = ${0}"),
     ];
@@ -435,10 +442,7 @@ fn attributes(ctx: &mut Ctx<'_>, kind_schema: &'static KindSchema, block: &Block
             true,
         );
     }
-    if matches!(
-        kind_schema.kind,
-        ResourceKind::Function | ResourceKind::Task
-    ) {
+    if infrac_check::compute::holds_access(kind_schema.kind) {
         ctx.push(
             "reads",
             CompletionKind::Keyword,
@@ -453,6 +457,22 @@ fn attributes(ctx: &mut Ctx<'_>, kind_schema: &'static KindSchema, block: &Block
             Some("grant write access to a bucket".into()),
             None,
             "writes ${1:bucket}",
+            true,
+        );
+        ctx.push(
+            "runs",
+            CompletionKind::Keyword,
+            Some("let the code start a task".into()),
+            None,
+            "runs ${1:task}",
+            true,
+        );
+        ctx.push(
+            "invokes",
+            CompletionKind::Keyword,
+            Some("let the code call a function".into()),
+            None,
+            "invokes ${1:function}",
             true,
         );
     }
@@ -893,13 +913,13 @@ mod tests {
             .join(" ")
     }
 
-    const BASE: &str = "bucket media {}\nbucket logs {}\nschedule nightly { every = 1h }\nfunction f {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n}\ntask t { image = \"x\" }\n";
+    const BASE: &str = "bucket media {}\nbucket logs {}\nschedule nightly { every = 1h }\nfunction f {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n}\ntask t { image = \"x\" }\nsecret api_key\n";
 
     #[test]
     fn kinds_and_trigger_sources_at_the_start_of_an_item() {
         assert_eq!(
             labels(&format!("{BASE}$0")),
-            "bucket function task schedule service let output media logs nightly"
+            "bucket function task schedule service secret let output media logs nightly"
         );
         assert_eq!(labels(&format!("{BASE}fu$0")), "function");
     }
@@ -908,12 +928,12 @@ mod tests {
     fn attributes_not_yet_set() {
         assert_eq!(
             labels("function f {\n  runtime = \"nodejs24.x\"\n  $0\n}\n"),
-            "handler code memory timeout arch env reads writes"
+            "handler code memory timeout arch env reads writes runs invokes"
         );
         assert_eq!(labels("bucket b {\n  ver$0\n}\n"), "versioning");
         assert_eq!(
             labels("task t { image = \"x\"; $0 }\n"),
-            "build cpu memory command env arch storage reads writes"
+            "build cpu memory command env arch storage reads writes runs invokes"
         );
     }
 
@@ -933,7 +953,22 @@ mod tests {
     fn names_of_the_expected_kind() {
         assert_eq!(
             labels(&format!("{BASE}task u {{\n  reads $0\n}}\n")),
+            "media logs api_key"
+        );
+        assert_eq!(
+            labels(&format!("{BASE}task u {{\n  writes $0\n}}\n")),
             "media logs"
+        );
+        assert_eq!(labels(&format!("{BASE}task u {{\n  runs $0\n}}\n")), "t u");
+        assert_eq!(
+            labels(&format!("{BASE}function g {{\n  invokes $0\n}}\n")),
+            "f g"
+        );
+        assert_eq!(
+            labels(&format!(
+                "{BASE}task u {{\n  env = {{ K = api_key.$0 }}\n}}\n"
+            )),
+            "value name"
         );
         assert_eq!(labels(&format!("{BASE}media.on_put() -> task $0")), "t");
         assert_eq!(labels(&format!("{BASE}media.on_put() -> function $0")), "f");

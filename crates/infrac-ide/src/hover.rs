@@ -2,12 +2,15 @@
 //! on a resource, the AWS resources it will create and, when the stack has state, whether each
 //! exists and what would change; on a schedule, when it next runs; `///` docs everywhere.
 
-use crate::{clamp_offset, item_at, Analysis};
+use crate::{clamp_offset, item_at, Analysis, SecretStatus};
+use infrac_check::compute::{added_env, granted};
 use infrac_check::cron::{format_utc, rate_expression, Cron};
 use infrac_check::model::{format_duration, format_size, SymbolKind};
 use infrac_check::schema::{schema, AttrSchema, EventSchema, KindSchema, Requirement, Rule};
 use infrac_plan::diff::Action;
-use infrac_syntax::ast::{Block, Expr, ExprKind, Item, Member, ResourceKind, StrPart, TargetKind};
+use infrac_syntax::ast::{
+    AccessMode, Block, Expr, ExprKind, Item, Member, ResourceKind, StrPart, TargetKind,
+};
 use infrac_syntax::{FileId, Span};
 use std::fmt::Write as _;
 
@@ -128,19 +131,40 @@ fn member_hover(
                 }
             }
             Member::Access(acc) if acc.mode_span.touches(offset) => {
-                let markdown = match acc.mode {
-                    infrac_syntax::ast::AccessMode::Reads => "**reads** *bucket*\n\nGrants `s3:GetObject` on the bucket's objects and `s3:ListBucket` on the bucket, and nothing else.",
-                    infrac_syntax::ast::AccessMode::Writes => "**writes** *bucket* or *bucket*(\"*pattern*\")\n\nGrants `s3:PutObject` on the bucket's objects, or only on the keys matching the pattern (`writes media(\"*.jpg\")`).",
-                };
                 return Some(Hover {
                     span: acc.mode_span,
-                    markdown: markdown.to_string(),
+                    markdown: access_hover(acc.mode, &acc.bucket.text),
                 });
             }
             _ => {}
         }
     }
     None
+}
+
+/// What an access grants, and for `runs` and `invokes` the variables it adds (named after
+/// `target`).
+fn access_hover(mode: AccessMode, target: &str) -> String {
+    match mode {
+        AccessMode::Reads => "**reads** *bucket* or *secret*\n\nOf a bucket: grants `s3:GetObject` on the bucket's objects and `s3:ListBucket` on the bucket, and nothing else.\n\nOf a secret: grants `ssm:GetParameter` on exactly its parameter, and `kms:Decrypt` only through SSM with the `alias/aws/ssm` key.".to_string(),
+        AccessMode::Writes => "**writes** *bucket* or *bucket*(\"*pattern*\")\n\nGrants `s3:PutObject` on the bucket's objects, or only on the keys matching the pattern (`writes media(\"*.jpg\")`).".to_string(),
+        AccessMode::Runs | AccessMode::Invokes => {
+            let (what, call) = if mode == AccessMode::Runs {
+                ("*task*", "Lets the code start the task with ECS's `RunTask`.")
+            } else {
+                ("*function*", "Lets the code call the function with Lambda's `Invoke`.")
+            };
+            let mut out = format!("**{}** {what}\n\n{call}\n\nAdds to the environment:\n", mode.keyword());
+            for var in added_env(mode, target) {
+                out.push_str(&format!("- `{}`: {}\n", var.name, var.doc));
+            }
+            out.push_str("\nGrants:\n");
+            for grant in granted(mode, target) {
+                out.push_str(&format!("- {grant}\n"));
+            }
+            out.trim_end().to_string()
+        }
+    }
 }
 
 /// Hover inside a value: `event.key`'s field, a schedule's next runs.
@@ -382,10 +406,47 @@ fn symbol_hover(analysis: &Analysis, id: usize) -> String {
             }
         }
     }
-    if let SymbolKind::Resource(Some(_)) = symbol.kind {
+    if let SymbolKind::Resource(Some(ResourceKind::Secret)) = symbol.kind {
+        secret_status(analysis, &symbol.name, &mut out);
+    } else if let SymbolKind::Resource(Some(_)) = symbol.kind {
         planned_resources(analysis, &symbol.name, &mut out);
     }
     out
+}
+
+/// Whether the secret is set in the stack, and how to set it when it is not.
+fn secret_status(analysis: &Analysis, name: &str, out: &mut String) {
+    let stack = &analysis.stack;
+    let parameter =
+        infrac_plan::names::Namer::new(&analysis.project.settings.name, stack).ssm_parameter(name);
+    let _ = write!(
+        out,
+        "\n\n---\n\nParameter `{parameter}` (a `SecureString`). "
+    );
+    let command = format!("`infrac secret set {name} --stack {stack}`");
+    match analysis.secret_status(name) {
+        Some(SecretStatus::Set) => {
+            let _ = write!(out, "**Set** in stack `{stack}`.");
+        }
+        Some(SecretStatus::NotSet) => {
+            let _ = write!(
+                out,
+                "**Not set** in stack `{stack}`: plan and deploy refuse until {command} sets it."
+            );
+        }
+        Some(SecretStatus::Unknown(why)) => {
+            let _ = write!(
+                out,
+                "Whether it is set in stack `{stack}` is not known: {why}. {command} sets it."
+            );
+        }
+        None => {
+            let _ = write!(
+                out,
+                "Whether it is set in stack `{stack}` is not known yet. {command} sets it."
+            );
+        }
+    }
 }
 
 /// The AWS resources a declaration creates, and what a deploy would do to each.
@@ -499,6 +560,44 @@ mod tests {
             "sche$0dule nightly",
             1
         )));
+    }
+
+    #[test]
+    fn hover_on_runs_and_invokes_shows_the_variables_and_grants() {
+        let program = "bucket media {}\ntask ffmpeg { image = \"x\" }\nfunction on_thumb {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n}\nfunction start {\n  runtime = \"nodejs24.x\"\n  handler = \"index.handler\"\n  code = \"./src\"\n  runs ffmpeg\n  invokes on_thumb\n}\nmedia.on_put() -> function start\n";
+        insta::assert_snapshot!(hover_text(&program.replacen(
+            "runs ffmpeg",
+            "ru$0ns ffmpeg",
+            1
+        )));
+        insta::assert_snapshot!(hover_text(&program.replacen(
+            "invokes on_thumb",
+            "invo$0kes on_thumb",
+            1
+        )));
+    }
+
+    #[test]
+    fn hover_on_a_secret_says_whether_it_is_set() {
+        let program = "secret api_key\nsecret token\nsecret other\ntask t {\n  image = \"x\"\n  env = { K = api_key.value, T = token.value, O = other.value }\n}\n";
+        let (a, file, _) = analysis(program, &[]);
+        let statuses = crate::SecretStatuses::default();
+        statuses
+            .write()
+            .expect("lock")
+            .insert("api_key".into(), SecretStatus::Set);
+        statuses
+            .write()
+            .expect("lock")
+            .insert("token".into(), SecretStatus::NotSet);
+        let a = a.with_secret_statuses(statuses);
+        let text = &a.project.file(file).text;
+        let mut shown = Vec::new();
+        for needle in ["api_key.value", "token.value", "other.value"] {
+            let at = text.find(needle).expect("reference") + 1;
+            shown.push(hover(&a, file, at, NOW).expect("hover").markdown);
+        }
+        insta::assert_snapshot!(shown.join("\n\n=====\n\n"));
     }
 
     #[test]

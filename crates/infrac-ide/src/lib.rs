@@ -62,7 +62,22 @@ pub struct Analysis {
     fs: Arc<dyn FileSystem + Send + Sync>,
     state: Option<State>,
     previews: Mutex<HashMap<String, Arc<Preview>>>,
+    secrets: SecretStatuses,
 }
+
+/// Whether a secret has a value in the stack, as the language server last heard it from AWS
+/// (it asks by name; no value is ever read).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretStatus {
+    Set,
+    NotSet,
+    /// Not known, and why (no state to take the account from, no credentials, ...).
+    Unknown(String),
+}
+
+/// The statuses of a project's secrets by name: shared between the analyses of one project
+/// and filled in by the language server as answers come.
+pub type SecretStatuses = Arc<std::sync::RwLock<HashMap<String, SecretStatus>>>;
 
 /// What hover and code lenses show of one declaration's plan: its AWS resources and, when the
 /// stack has state, what a deploy would do to each that changes.
@@ -100,7 +115,29 @@ impl Analysis {
             fs,
             state: None,
             previews: Mutex::new(HashMap::new()),
+            secrets: SecretStatuses::default(),
         }
+    }
+
+    /// Where hover finds whether each secret is set.
+    #[must_use]
+    pub fn with_secret_statuses(mut self, secrets: SecretStatuses) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
+    /// Whether the secret is set in the stack, as last heard; `None` before any answer.
+    pub fn secret_status(&self, name: &str) -> Option<SecretStatus> {
+        self.secrets
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(name)
+            .cloned()
+    }
+
+    /// The recorded state of the stack, when it has one.
+    pub fn state(&self) -> Option<&State> {
+        self.state.as_ref()
     }
 
     /// The stack whose resources hover shows, and its recorded state if it has one.
@@ -260,6 +297,14 @@ fn neighbourhood(model: &infrac_check::Model, declaration: &str) -> infrac_check
         .flat_map(|r| r.access.iter().map(|a| a.bucket.as_str()))
         .collect();
     names.extend(accessed);
+    // Secrets lower to nothing, but they decide what a task's `env` entry becomes.
+    names.extend(
+        model
+            .resources
+            .iter()
+            .filter(|r| r.kind == infrac_syntax::ast::ResourceKind::Secret)
+            .map(|r| r.name.as_str()),
+    );
     infrac_check::Model {
         resources: model
             .resources

@@ -167,7 +167,8 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
             | Kind::KwFunction
             | Kind::KwTask
             | Kind::KwSchedule
-            | Kind::KwService => (TokenType::Type, none),
+            | Kind::KwService
+            | Kind::KwSecret => (TokenType::Type, none),
             Kind::KwEvent => (
                 TokenType::Parameter,
                 none.with(TokenModifier::DefaultLibrary),

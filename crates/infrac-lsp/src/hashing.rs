@@ -269,6 +269,21 @@ mod tests {
         };
         let cache = HashCache::start(limits, || {});
         let first = settled(&cache, &dir).expect("hash");
+        // `settled` asks again and again, and with `fresh_for` zero each ask may start a hash:
+        // wait until none is running, or one could read the file written next and answer
+        // with the new value before the lookup below.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline
+            && cache
+                .shared
+                .entries
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&dir)
+                .is_some_and(|e| e.running)
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         std::fs::write(dir.join("a.js"), "2").expect("write");
         // The next answer is the last known one, while the new one is computed.
         assert_eq!(cache.lookup(&dir).expect("hash"), first);

@@ -10,11 +10,13 @@ mod caps;
 mod from_proto;
 mod handlers;
 mod hashing;
+mod secrets;
 mod server;
 mod to_proto;
 pub mod transport;
 mod workspace;
 
+pub use secrets::{set_secret_checker, SecretChecker, SecretQuery};
 pub use server::Backend;
 use tower_lsp_server::{ClientSocket, LspService};
 

@@ -235,6 +235,7 @@ impl Inner {
                             .sender(&root)
                             .send_replace(Some((generation, analysis.clone())));
                         inner.publish(&root, analysis).await;
+                        inner.refresh_secrets(&root, analysis);
                     }
                 }
                 // Decide under the workspace lock, so a change cannot slip in between.

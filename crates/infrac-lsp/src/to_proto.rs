@@ -320,6 +320,7 @@ fn symbol_kind(kind: ide::SymbolKind) -> SymbolKind {
         K::Resource(ResourceKind::Function) => SymbolKind::FUNCTION,
         K::Resource(ResourceKind::Task) => SymbolKind::CLASS,
         K::Resource(ResourceKind::Service) => SymbolKind::MODULE,
+        K::Resource(ResourceKind::Secret) => SymbolKind::KEY,
         K::Resource(ResourceKind::Schedule) | K::Trigger => SymbolKind::EVENT,
         K::Unknown => SymbolKind::OBJECT,
         K::Let => SymbolKind::CONSTANT,

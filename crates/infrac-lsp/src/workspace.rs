@@ -36,6 +36,10 @@ pub struct ProjectState {
     pub published: HashMap<PathBuf, (Option<i32>, Vec<tower_lsp_server::ls_types::Diagnostic>)>,
     /// Parses of unchanged files are reused from one analysis to the next.
     pub parses: Arc<Mutex<ParseCache>>,
+    /// Whether each secret is set in the stack, shared by the project's analyses (see
+    /// `secrets.rs`), and when AWS was last asked.
+    pub secrets: infrac_ide::SecretStatuses,
+    pub secrets_asked: Option<std::time::Instant>,
 }
 
 #[derive(Default)]
@@ -156,6 +160,11 @@ impl Workspace {
                 .get(root)
                 .map(|p| p.parses.clone())
                 .unwrap_or_default(),
+            secrets: self
+                .projects
+                .get(root)
+                .map(|p| p.secrets.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -175,6 +184,7 @@ pub struct Snapshot {
     pub generation: u64,
     pub fs: Arc<OverlayFs>,
     pub parses: Arc<Mutex<ParseCache>>,
+    pub secrets: infrac_ide::SecretStatuses,
 }
 
 impl Snapshot {
@@ -196,7 +206,10 @@ impl Snapshot {
         };
         let state = read_state(&self.root, "dev");
         let fs: Arc<dyn FileSystem + Send + Sync> = self.fs.clone();
-        (Analysis::new(project, fs).with_stack("dev", state), error)
+        let analysis = Analysis::new(project, fs)
+            .with_stack("dev", state)
+            .with_secret_statuses(self.secrets.clone());
+        (analysis, error)
     }
 }
 

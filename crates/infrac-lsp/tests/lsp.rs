@@ -241,6 +241,10 @@ fn example_files() -> Vec<(&'static str, &'static str)> {
             "on-thumbnail/index.js",
             "exports.handler = async () => {};\n",
         ),
+        (
+            "on-new-video/index.js",
+            "exports.handler = async () => {};\n",
+        ),
         ("infra.toml", "name = \"thumbnailer\"\n"),
     ]
 }
@@ -451,7 +455,9 @@ async fn structure_tokens_links_actions_hints_lenses_and_formatting() {
     let mut files = example_files();
     files.push(("main.infra", ""));
     let mut c = Client::start("structure", &files).await;
-    let text = example().replace("timeout = 30s", "timeout = 30");
+    // A schedule too, for its inlay hint.
+    let text = example().replace("timeout = 30s", "timeout = 30")
+        + "\nschedule nightly {\n  cron = \"0 3 * * *\"\n}\n";
     c.open("main.infra", &text).await;
     c.diagnostics("main.infra").await;
 
@@ -470,12 +476,12 @@ async fn structure_tokens_links_actions_hints_lenses_and_formatting() {
         vec![
             "media",
             "ffmpeg",
+            "on_new_video",
             "on_thumbnail",
-            "nightly",
             "media.on_put(\".mp4\")",
             "media.on_put(\".jpg\")",
-            "nightly.on_tick()",
-            "bucket_name"
+            "bucket_name",
+            "nightly"
         ]
     );
 
@@ -509,7 +515,7 @@ async fn structure_tokens_links_actions_hints_lenses_and_formatting() {
         .iter()
         .filter_map(|l| l["target"].as_str())
         .collect();
-    assert_eq!(targets.len(), 2);
+    assert_eq!(targets.len(), 3);
     assert!(targets[0].ends_with("/ffmpeg"), "{targets:?}");
 
     let line = text

@@ -67,6 +67,7 @@ pub fn render_declarations(model: &Model, format: GraphFormat) -> String {
                     ResourceKind::Task => ("[[", "]]"),
                     ResourceKind::Schedule => ("{{", "}}"),
                     ResourceKind::Service => ("[/", "/]"),
+                    ResourceKind::Secret => (">", "]"),
                 };
                 let _ = writeln!(out, "  {}{open}\"{label}\"{close}", mermaid_id(&r.name));
             }
@@ -90,6 +91,7 @@ pub fn render_declarations(model: &Model, format: GraphFormat) -> String {
                     ResourceKind::Task => "box3d",
                     ResourceKind::Schedule => "hexagon",
                     ResourceKind::Service => "component",
+                    ResourceKind::Secret => "note",
                 };
                 let _ = writeln!(
                     out,

@@ -24,12 +24,16 @@ use infrac_check::model::{
     format_duration, format_size, Model, ResourceModel, StrSegment, TriggerModel, Value,
 };
 use infrac_check::{FileSystem, Project};
-use infrac_syntax::ast::{ResourceKind, TargetKind};
+use infrac_syntax::ast::{AccessMode, ResourceKind, TargetKind};
 use infrac_syntax::{FileId, Span};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+mod compute;
+
+pub use compute::used_secrets;
 
 /// The id of the one ECS cluster a stack's tasks share. A `-` cannot appear in a declaration
 /// name, so it cannot clash with one.
@@ -98,6 +102,9 @@ pub fn lower_program_for(
             ResourceKind::Task => lowering.task(resource),
             ResourceKind::Schedule => lowering.schedule(resource),
             ResourceKind::Service => lowering.service(resource),
+            // A secret's parameter is not the program's: `infrac secret set` writes it, and
+            // plan and deploy check that it exists.
+            ResourceKind::Secret => {}
         }
     }
     for trigger in triggers {
@@ -398,6 +405,10 @@ impl Lowering<'_> {
                 output_ref(&format!("{resource}/load-balancer"), "url")
             }
             (ResourceKind::Service, _) => Json::String(self.namer.ecs_service(resource)),
+            (ResourceKind::Secret, "name") => Json::String(self.namer.ssm_parameter(resource)),
+            // A secret's value is never known to infrac: only ECS reads it (the checker lets
+            // it be nothing but a task's `secrets` entry).
+            (ResourceKind::Secret, _) => Json::String(format!("${{{resource}.{attr}}}")),
         }
     }
 
@@ -421,15 +432,20 @@ impl Lowering<'_> {
         }
     }
 
+    /// The environment a function or container gets: its `env` (less the secrets a
+    /// container gets through `secrets`), and the variables its `runs` and `invokes` add.
     fn env_map(&self, r: &ResourceModel) -> BTreeMap<String, Text> {
         let no_event = |field: &str| Json::String(format!("${{event.{field}}}"));
-        match Self::attr(r, "env") {
+        let mut env = match Self::attr(r, "env") {
             Some(Value::Map(entries)) => entries
                 .iter()
+                .filter(|(_, v)| self.secret_of(v).is_none())
                 .map(|(k, v)| (k.clone(), to_text(self.string_value(v, &no_event))))
                 .collect(),
             _ => BTreeMap::new(),
-        }
+        };
+        env.extend(self.added_environment(r));
+        env
     }
 
     /// The content hash of a `code` or `build` path, relative to the declaring file.
@@ -557,13 +573,16 @@ impl Lowering<'_> {
 
     fn access_policy(&self, r: &ResourceModel, policy: &mut PolicyBuilder) {
         let buckets = r.access.iter().filter(|a| {
-            self.resources
-                .get(a.bucket.as_str())
-                .is_some_and(|b| b.kind == ResourceKind::Bucket)
+            matches!(a.mode, AccessMode::Reads | AccessMode::Writes)
+                && self
+                    .resources
+                    .get(a.bucket.as_str())
+                    .is_some_and(|b| b.kind == ResourceKind::Bucket)
         });
         for access in buckets {
             grant_access(policy, access, &self.bucket_name(&access.bucket));
         }
+        self.compute_policy(r, policy);
     }
 
     fn role(
@@ -758,6 +777,7 @@ impl Lowering<'_> {
             }
             Text::from(image)
         };
+        let secrets = self.container_secrets_granted(r, &mut exec_policy);
         let exec_name = self.namer.iam_role(t, "exec");
         self.role(
             &exec_id,
@@ -808,6 +828,7 @@ impl Lowering<'_> {
             command,
             environment,
             port_mappings,
+            secrets,
             log_configuration: LogConfiguration {
                 log_driver: "awslogs".into(),
                 options: BTreeMap::from([
@@ -1072,7 +1093,13 @@ impl Lowering<'_> {
                 self.events_role(&prefix, &base, t, &origin);
             }
             // Only buckets and schedules have events; the checker refuses anything else.
-            (ResourceKind::Function | ResourceKind::Task | ResourceKind::Service, _) => {}
+            (
+                ResourceKind::Function
+                | ResourceKind::Task
+                | ResourceKind::Service
+                | ResourceKind::Secret,
+                _,
+            ) => {}
         }
     }
 

@@ -188,6 +188,13 @@ impl Namer {
         fit(&format!("{}-{}", self.project, self.stack), ECS_NAME_MAX)
     }
 
+    /// The SSM parameter that holds a secret's value: `/{project}/{stack}/{name}`. Parameter
+    /// names take letters, digits and `_.-/`, which is all a project, stack or declaration
+    /// name can hold.
+    pub fn ssm_parameter(&self, declaration: &str) -> String {
+        format!("/{}/{}/{declaration}", self.project, self.stack)
+    }
+
     pub fn task_family(&self, declaration: &str) -> String {
         fit(&self.base(declaration), ECS_NAME_MAX)
     }

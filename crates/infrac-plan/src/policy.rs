@@ -149,6 +149,8 @@ pub fn grant_access(policy: &mut PolicyBuilder, access: &AccessModel, bucket_nam
             policy.allow(&["s3:ListBucket"], &Value::String(bucket_arn(bucket_name)));
         }
         AccessMode::Writes => policy.allow(&["s3:PutObject"], &Value::String(objects)),
+        // Not bucket accesses: lowering grants them (`lower/compute.rs`).
+        AccessMode::Runs | AccessMode::Invokes => {}
     }
 }
 

@@ -349,6 +349,10 @@ pub struct ContainerDefinition {
     /// A service's container port; a task maps none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port_mappings: Option<Vec<PortMapping>>,
+    /// Variables ECS fills from Parameter Store when the container starts (a program's
+    /// `secret`s): the plan holds the parameter's ARN, never the value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<ContainerSecret>,
     pub log_configuration: LogConfiguration,
 }
 
@@ -357,6 +361,14 @@ pub struct ContainerDefinition {
 pub struct PortMapping {
     pub container_port: u16,
     pub protocol: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerSecret {
+    pub name: String,
+    /// The SSM parameter's ARN.
+    pub value_from: Text,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -20,6 +20,14 @@ fn thumbnailer(edit: impl Fn(String) -> String) -> ResourceGraph {
     support::lower_texts(&[("main.infra", &edit(thumbnailer_text()))], Some(TOML))
 }
 
+/// The thumbnailer whose bucket starts the task itself (`examples/thumbnailer-direct`).
+fn direct(edit: impl Fn(String) -> String) -> ResourceGraph {
+    let text =
+        std::fs::read_to_string(support::examples_dir().join("thumbnailer-direct/main.infra"))
+            .expect("thumbnailer-direct example");
+    support::lower_texts(&[("main.infra", &edit(text))], Some(TOML))
+}
+
 /// The thumbnailer as deployed, unchanged.
 fn deployed() -> State {
     let graph = thumbnailer(|t| t);
@@ -174,8 +182,16 @@ fn a_removed_function_is_deleted_after_what_used_it() {
 
 #[test]
 fn a_new_task_definition_updates_what_runs_it() {
+    // A function that `runs` the task names its family, not a revision: it starts the new
+    // revision with nothing else changed.
     let state = deployed();
     let graph = thumbnailer(|t| t.replace("memory = 512MB", "memory = 1GB"));
+    let plan = diff(&graph, &state);
+    assert_eq!(actions(&plan), vec![(Action::Replace, "ffmpeg/definition")]);
+
+    let graph = direct(|t| t);
+    let state = support::deploy(&graph, &support::empty_state(&graph));
+    let graph = direct(|t| t.replace("memory = 512MB", "memory = 1GB"));
     let plan = diff(&graph, &state);
     // A task definition is never edited: a new revision is made, and the rules and roles that
     // name its ARN are updated to the new one.

@@ -83,9 +83,13 @@ fn hover_lists_a_declarations_resources_with_their_statements() {
         &checked.model,
         &DiskFileSystem,
         "dev",
-        "media.on_put(.mp4)->ffmpeg",
+        "media.on_put(.mp4)->on_new_video",
     );
-    assert_eq!(rule.len(), 2);
+    assert_eq!(rule.len(), 1);
+    assert_eq!(
+        rule[0].id,
+        "trigger/media.on_put(.mp4)->on_new_video/permission"
+    );
     assert!(
         planned_resources(&project, &checked.model, &DiskFileSystem, "dev", "nothing").is_empty()
     );

@@ -24,15 +24,18 @@ pub enum ResourceKind {
     Task,
     Schedule,
     Service,
+    /// A value kept in SSM Parameter Store, never in a program, plan or state.
+    Secret,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 5] = [
+    pub const ALL: [ResourceKind; 6] = [
         ResourceKind::Bucket,
         ResourceKind::Function,
         ResourceKind::Task,
         ResourceKind::Schedule,
         ResourceKind::Service,
+        ResourceKind::Secret,
     ];
 
     pub fn keyword(self) -> &'static str {
@@ -42,6 +45,7 @@ impl ResourceKind {
             ResourceKind::Task => "task",
             ResourceKind::Schedule => "schedule",
             ResourceKind::Service => "service",
+            ResourceKind::Secret => "secret",
         }
     }
 
@@ -125,21 +129,37 @@ pub struct Attr {
 pub enum AccessMode {
     Reads,
     Writes,
+    /// `runs T`: starts task T (ECS RunTask).
+    Runs,
+    /// `invokes F`: calls function F (Lambda Invoke).
+    Invokes,
 }
 
 impl AccessMode {
+    pub const ALL: [AccessMode; 4] = [
+        AccessMode::Reads,
+        AccessMode::Writes,
+        AccessMode::Runs,
+        AccessMode::Invokes,
+    ];
+
     pub fn keyword(self) -> &'static str {
         match self {
             AccessMode::Reads => "reads",
             AccessMode::Writes => "writes",
+            AccessMode::Runs => "runs",
+            AccessMode::Invokes => "invokes",
         }
     }
 }
 
+/// `reads media`, `writes media("*.jpg")`, `runs ffmpeg`, `invokes resize`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Access {
     pub mode: AccessMode,
     pub mode_span: Span,
+    /// The resource the access names: a bucket or secret (`reads`), a bucket (`writes`), a
+    /// task (`runs`) or a function (`invokes`). The field keeps its v0 name.
     pub bucket: Ident,
     /// `writes media("*.jpg")`: the keys the access is narrowed to.
     pub pattern: Option<StrLit>,

@@ -63,12 +63,14 @@ codes! {
     E0206 => Error, "Fargate cpu/memory combination that AWS rejects";
     E0207 => Error, "attribute set twice in one block";
     E0208 => Error, "an attribute that only has a meaning together with another that is not set";
+    E0209 => Error, "an env key that an access also sets";
+    E0210 => Error, "a secret's value where it would be stored or shown in plain text";
     E0301 => Error, "event that this kind does not have";
     E0302 => Error, "bad key pattern";
     E0303 => Error, "overlapping function triggers on the same bucket and event";
     E0304 => Error, "a block where a trigger takes none, or a member other than env";
     E0305 => Error, "event used outside a trigger block, or a field its event does not have";
-    E0306 => Error, "a trigger loop";
+    E0306 => Error, "a loop that would run forever (a trigger loop, or a cycle of runs and invokes)";
     E0401 => Error, "a code or build path that does not exist";
     E0402 => Error, "a cron or every value that is not valid";
     W0001 => Warning, "a function or task that nothing triggers";

@@ -326,9 +326,12 @@ where
                 span: sp(e.span()),
             })
         });
-    let mode = tok(Kind::KwReads)
-        .map(|span| (AccessMode::Reads, span))
-        .or(tok(Kind::KwWrites).map(|span| (AccessMode::Writes, span)));
+    let mode = choice((
+        tok(Kind::KwReads).map(|span| (AccessMode::Reads, span)),
+        tok(Kind::KwWrites).map(|span| (AccessMode::Writes, span)),
+        tok(Kind::KwRuns).map(|span| (AccessMode::Runs, span)),
+        tok(Kind::KwInvokes).map(|span| (AccessMode::Invokes, span)),
+    ));
     let access = mode
         .then(ident)
         .then(
@@ -390,6 +393,7 @@ where
                     | Kind::KwTask
                     | Kind::KwSchedule
                     | Kind::KwService
+                    | Kind::KwSecret
                     | Kind::Ident
             )
         })

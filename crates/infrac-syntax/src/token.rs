@@ -11,10 +11,13 @@ pub enum Kind {
     KwTask,
     KwSchedule,
     KwService,
+    KwSecret,
     KwLet,
     KwOutput,
     KwReads,
     KwWrites,
+    KwRuns,
+    KwInvokes,
     KwEvent,
     KwTrue,
     KwFalse,
@@ -54,10 +57,13 @@ impl Kind {
             "task" => Kind::KwTask,
             "schedule" => Kind::KwSchedule,
             "service" => Kind::KwService,
+            "secret" => Kind::KwSecret,
             "let" => Kind::KwLet,
             "output" => Kind::KwOutput,
             "reads" => Kind::KwReads,
             "writes" => Kind::KwWrites,
+            "runs" => Kind::KwRuns,
+            "invokes" => Kind::KwInvokes,
             "event" => Kind::KwEvent,
             "true" => Kind::KwTrue,
             "false" => Kind::KwFalse,
@@ -74,6 +80,7 @@ impl Kind {
                 | Kind::KwTask
                 | Kind::KwSchedule
                 | Kind::KwService
+                | Kind::KwSecret
                 | Kind::KwLet
                 | Kind::KwOutput
         )
@@ -83,7 +90,13 @@ impl Kind {
         self.starts_item()
             || matches!(
                 self,
-                Kind::KwReads | Kind::KwWrites | Kind::KwEvent | Kind::KwTrue | Kind::KwFalse
+                Kind::KwReads
+                    | Kind::KwWrites
+                    | Kind::KwRuns
+                    | Kind::KwInvokes
+                    | Kind::KwEvent
+                    | Kind::KwTrue
+                    | Kind::KwFalse
             )
     }
 
@@ -96,10 +109,13 @@ impl Kind {
             Kind::KwTask => "`task`",
             Kind::KwSchedule => "`schedule`",
             Kind::KwService => "`service`",
+            Kind::KwSecret => "`secret`",
             Kind::KwLet => "`let`",
             Kind::KwOutput => "`output`",
             Kind::KwReads => "`reads`",
             Kind::KwWrites => "`writes`",
+            Kind::KwRuns => "`runs`",
+            Kind::KwInvokes => "`invokes`",
             Kind::KwEvent => "`event`",
             Kind::KwTrue => "`true`",
             Kind::KwFalse => "`false`",

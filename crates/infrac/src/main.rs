@@ -60,7 +60,8 @@ enum Command {
     /// Show the AWS resources the program needs and what a deploy of the stack would change.
     ///
     /// `+` create, `~` update, `-/+` replace, `-` delete, grouped under the declaration that
-    /// causes each. A stack never deployed needs no AWS access. With `--detailed-exitcode`:
+    /// causes each. A stack never deployed needs no AWS access, unless the program uses secrets:
+    /// then SSM is asked whether each is set. With `--detailed-exitcode`:
     /// 0 no changes, 2 changes, 1 error; otherwise 0, or 1 on error.
     Plan(cmd::plan::PlanArgs),
     /// Deploy the program to AWS: show the plan, ask, then create, update and delete what it
@@ -92,6 +93,13 @@ enum Command {
     /// stack is refused. The next `plan` shows what differs from the program; the next `deploy`
     /// applies it.
     Import(cmd::import::ImportArgs),
+    /// Set, list or remove a stack's secrets (`secret NAME` in the program): values kept in
+    /// SSM Parameter Store as SecureStrings, never in a file, plan, state or log.
+    ///
+    /// `infrac secret set api_key` reads the value from stdin, without echo on a terminal.
+    /// `plan` and `deploy` refuse a program whose secrets are not all set, naming the command.
+    #[command(subcommand)]
+    Secret(cmd::secret::SecretCommand),
     /// Run the language server (LSP over stdin and stdout) for editors.
     ///
     /// Editors start it themselves: VS Code through the infrac extension, Neovim through
@@ -139,18 +147,26 @@ fn main() -> ExitCode {
         Command::Graph(args) => cmd::graph::run(&args),
         Command::State(command) => cmd::state::run(&command),
         Command::Import(args) => cmd::import::run(&args),
-        Command::Lsp { stdio: _ } => match infrac_lsp::run_stdio() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("error: the language server could not start: {err}");
-                ExitCode::from(cmd::EXIT_CANNOT_RUN)
-            }
-        },
+        Command::Secret(command) => cmd::secret::run(&command),
+        Command::Lsp { stdio: _ } => {
+            infrac_lsp::set_secret_checker(std::sync::Arc::new(cmd::secret::SsmChecker));
+            run_lsp()
+        }
         Command::Explain { code } => cmd::explain::run(&code),
         Command::Init(args) => cmd::init::run(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "infrac", &mut std::io::stdout());
             ExitCode::SUCCESS
+        }
+    }
+}
+
+fn run_lsp() -> ExitCode {
+    match infrac_lsp::run_stdio() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: the language server could not start: {err}");
+            ExitCode::from(cmd::EXIT_CANNOT_RUN)
         }
     }
 }

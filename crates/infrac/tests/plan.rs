@@ -74,9 +74,17 @@ fn deploy_in_memory(dir: &Path) -> State {
     state
 }
 
+/// The secrets a project uses (its plan asks SSM about them).
+fn used_secrets(dir: &Path) -> Vec<String> {
+    let project = load_project(&DiskFileSystem, dir).expect("project");
+    let checked = check_project(&project, &DiskFileSystem);
+    infrac_plan::lower::used_secrets(&checked.model)
+}
+
 #[test]
 fn every_example_plans_as_json_without_aws() {
     let mut count = 0;
+    let mut with_secrets = 0;
     for entry in std::fs::read_dir(repo().join("examples")).expect("examples") {
         let dir = entry.expect("entry").path();
         if !dir.is_dir() {
@@ -84,6 +92,31 @@ fn every_example_plans_as_json_without_aws() {
         }
         count += 1;
         let path = dir.to_str().expect("utf-8 path");
+        let secrets = used_secrets(&dir);
+        if !secrets.is_empty() {
+            // Only an example that uses secrets needs AWS: it says so, and plans nothing.
+            with_secrets += 1;
+            let out = Command::new(env!("CARGO_BIN_EXE_infrac"))
+                .args(["plan", path, "--format", "json"])
+                .env("NO_COLOR", "1")
+                .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+                .env("AWS_ACCESS_KEY_ID", "test")
+                .env("AWS_SECRET_ACCESS_KEY", "test")
+                .env("AWS_REGION", "us-east-1")
+                .output()
+                .expect("run infrac");
+            assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+            assert_eq!(stdout(&out), "");
+            assert!(
+                stderr(&out).starts_with(&format!(
+                    "error: the program uses secrets ({}), and infrac asks SSM whether stack dev has their values before it plans; it could not: ssm:DescribeParameters failed: could not reach AWS",
+                    secrets.join(", ")
+                )),
+                "{}",
+                stderr(&out)
+            );
+            continue;
+        }
         let out = infrac(
             &["plan", path, "--format", "json", "--detailed-exitcode"],
             &repo(),
@@ -117,6 +150,7 @@ fn every_example_plans_as_json_without_aws() {
         }
     }
     assert!(count >= 1);
+    assert_eq!(with_secrets, 1, "thumbnailer-direct uses a secret");
 }
 
 #[test]
@@ -273,7 +307,8 @@ fn graph_draws_declarations_and_resources() {
     let out = infrac(&["graph", path], &repo());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("flowchart LR\n"));
-    assert!(stdout(&out).contains("d_media -->|\"on_put(.mp4)\"| d_ffmpeg"));
+    assert!(stdout(&out).contains("d_media -->|\"on_put(.mp4)\"| d_on_new_video"));
+    assert!(stdout(&out).contains("d_on_new_video -.->|\"runs\"| d_ffmpeg"));
     let out = infrac(&["graph", path, "--format", "dot", "--resources"], &repo());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("digraph resources {"));

@@ -15,8 +15,8 @@ use crate::schema::{
 };
 use crate::suggest::did_you_mean;
 use infrac_syntax::ast::{
-    Access, Binding, Block, Expr, ExprKind, Ident, Item, Member, Resource, ResourceKind, StrLit,
-    StrPart, TargetKind, Trigger,
+    Access, AccessMode, Binding, Block, Expr, ExprKind, Ident, Item, Member, Resource,
+    ResourceKind, StrLit, StrPart, TargetKind, Trigger,
 };
 use infrac_syntax::{Code, Diagnostic, FileId, Span};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -58,6 +58,7 @@ pub fn check_project_at(project: &Project, fs: &dyn FileSystem, today: Date) -> 
     checker.check_unused_lets();
     checker.check_trigger_overlaps();
     checker.check_trigger_loops();
+    checker.check_compute_cycles();
     checker.check_untriggered();
     let mut diagnostics = checker.diagnostics;
     diagnostics.sort_by_key(|d| (d.file, d.span.start, d.span.end, d.code));
@@ -130,6 +131,7 @@ fn kind_article(kind: ResourceKind) -> &'static str {
         ResourceKind::Task => "a task",
         ResourceKind::Schedule => "a schedule",
         ResourceKind::Service => "a service",
+        ResourceKind::Secret => "a secret",
     }
 }
 
@@ -319,35 +321,17 @@ impl<'p> Checker<'p> {
         expected: ResourceKind,
         fix_span: Option<Span>,
     ) -> Option<SymbolId> {
-        let id = self.resolve(name, file)?;
-        let symbol = self.symbol(id);
-        let found = match symbol.kind {
-            SymbolKind::Resource(None) => return None,
-            SymbolKind::Resource(Some(kind)) if kind == expected => return Some(id),
-            SymbolKind::Resource(Some(kind)) => kind_article(kind),
-            SymbolKind::Let => "a let",
-            SymbolKind::Output => "an output",
+        let (id, wrong) = self.resolve_one_of(name, file, &[expected])?;
+        let Some(mut d) = wrong else {
+            return Some(id);
         };
-        let (decl_file, decl_span) = (symbol.file, symbol.name_span);
-        let mut d = Diagnostic::new(
-            Code::E0104,
-            file,
-            name.span,
-            format!("`{}` is {found}, not {}", name.text, kind_article(expected)),
-        )
-        .with_label(
-            decl_file,
-            decl_span,
-            format!("`{}` is declared here", name.text),
-        );
-        if let (Some(_), SymbolKind::Resource(Some(ResourceKind::Service))) =
-            (fix_span, symbol.kind)
-        {
+        let kind = self.symbol(id).kind;
+        if let (Some(_), SymbolKind::Resource(Some(ResourceKind::Service))) = (fix_span, kind) {
             d = d.with_help(
                 "a service keeps running on its own and has no trigger; a trigger starts a function or a task",
             );
         }
-        if let (Some(span), SymbolKind::Resource(Some(kind))) = (fix_span, symbol.kind) {
+        if let (Some(span), SymbolKind::Resource(Some(kind))) = (fix_span, kind) {
             if matches!(kind, ResourceKind::Function | ResourceKind::Task) {
                 d = d
                     .with_help(format!("write `-> {} {}`", kind.keyword(), name.text))
@@ -360,6 +344,41 @@ impl<'p> Checker<'p> {
         }
         self.report(d);
         None
+    }
+
+    /// Resolves a name that must be a resource of one of the `expected` kinds. `None` when it
+    /// is not declared or its kind is unknown (already reported); otherwise the symbol, and the
+    /// E0104 to report (not yet reported, so the caller can add help) when its kind is wrong.
+    fn resolve_one_of(
+        &mut self,
+        name: &Ident,
+        file: FileId,
+        expected: &[ResourceKind],
+    ) -> Option<(SymbolId, Option<Diagnostic>)> {
+        let id = self.resolve(name, file)?;
+        let symbol = self.symbol(id);
+        let found = match symbol.kind {
+            SymbolKind::Resource(None) => return None,
+            SymbolKind::Resource(Some(kind)) if expected.contains(&kind) => {
+                return Some((id, None))
+            }
+            SymbolKind::Resource(Some(kind)) => kind_article(kind),
+            SymbolKind::Let => "a let",
+            SymbolKind::Output => "an output",
+        };
+        let wanted: Vec<&str> = expected.iter().map(|&k| kind_article(k)).collect();
+        let d = Diagnostic::new(
+            Code::E0104,
+            file,
+            name.span,
+            format!("`{}` is {found}, not {}", name.text, wanted.join(" or ")),
+        )
+        .with_label(
+            symbol.file,
+            symbol.name_span,
+            format!("`{}` is declared here", name.text),
+        );
+        Some((id, Some(d)))
     }
 
     // ---- items ----------------------------------------------------------------------------
@@ -416,6 +435,9 @@ impl<'p> Checker<'p> {
 
     fn check_output(&mut self, b: &Binding, file: FileId) {
         if let Some(value) = self.eval(&b.value, Context { file, event: None }) {
+            if !self.check_secret_use(SecretPlace::Output, &value, &b.value, file, None) {
+                return;
+            }
             self.model.outputs.push(OutputModel {
                 name: b.name.text.clone(),
                 value,
@@ -463,6 +485,13 @@ impl<'p> Checker<'p> {
                         continue;
                     };
                     self.check_rule(attr, &value, a.value.span, file);
+                    let place = SecretPlace::Attr {
+                        kind,
+                        attr: attr.name,
+                    };
+                    if !self.check_secret_use(place, &value, &a.value, file, Some(r)) {
+                        continue;
+                    }
                     attrs.insert(attr.name, (value, a.span));
                 }
                 Member::Access(acc) => {
@@ -474,6 +503,7 @@ impl<'p> Checker<'p> {
             }
         }
         self.check_requirements(r, kind_schema, &attrs, &written, file);
+        self.check_added_env(r, &access, file);
         if matches!(kind, ResourceKind::Task | ResourceKind::Service) {
             self.check_fargate(&attrs, &written, file);
         }
@@ -526,10 +556,7 @@ impl<'p> Checker<'p> {
         acc: &Access,
         file: FileId,
     ) -> Option<AccessModel> {
-        if !matches!(
-            kind,
-            ResourceKind::Function | ResourceKind::Task | ResourceKind::Service
-        ) {
+        if !crate::compute::holds_access(kind) {
             self.report(
                 Diagnostic::new(
                     Code::E0201,
@@ -541,16 +568,85 @@ impl<'p> Checker<'p> {
                         acc.mode.keyword()
                     ),
                 )
-                .with_help("only functions, tasks and services are granted access to buckets"),
+                .with_help(
+                    "only functions, tasks and services are granted access to other resources",
+                ),
             );
             return None;
         }
-        let bucket = self.resolve_kind(&acc.bucket, file, ResourceKind::Bucket, None);
+        let expected: &[ResourceKind] = match acc.mode {
+            AccessMode::Reads => &[ResourceKind::Bucket, ResourceKind::Secret],
+            AccessMode::Writes => &[ResourceKind::Bucket],
+            AccessMode::Runs => &[ResourceKind::Task],
+            AccessMode::Invokes => &[ResourceKind::Function],
+        };
+        let (id, wrong) = self.resolve_one_of(&acc.bucket, file, expected)?;
+        let SymbolKind::Resource(Some(target_kind)) = self.symbol(id).kind else {
+            // A let or an output: the E0104 as it is.
+            if let Some(d) = wrong {
+                self.report(d);
+            }
+            return None;
+        };
+        if let Some(mut d) = wrong {
+            // The right keyword for what the name is, when there is one.
+            let better = match target_kind {
+                ResourceKind::Task => Some(AccessMode::Runs),
+                ResourceKind::Function => Some(AccessMode::Invokes),
+                ResourceKind::Bucket if acc.mode != AccessMode::Writes => Some(AccessMode::Reads),
+                _ => None,
+            };
+            if let Some(better) = better {
+                d = d
+                    .with_help(format!(
+                        "{} is {}: write `{} {}`",
+                        kind_article(target_kind),
+                        match better {
+                            AccessMode::Runs => "started with `runs`",
+                            AccessMode::Invokes => "called with `invokes`",
+                            _ => "read with `reads` or written with `writes`",
+                        },
+                        better.keyword(),
+                        acc.bucket.text
+                    ))
+                    .with_fix(
+                        format!("Change to `{}`", better.keyword()),
+                        acc.mode_span,
+                        better.keyword(),
+                    );
+            } else if target_kind == ResourceKind::Secret {
+                d = d.with_help(format!(
+                    "a program only reads a secret (`reads {0}`); its value is set with `infrac secret set {0}`",
+                    acc.bucket.text
+                ));
+            }
+            self.report(d);
+            return None;
+        }
         let pattern = match &acc.pattern {
             None => None,
+            Some(lit) if target_kind != ResourceKind::Bucket => {
+                self.report(
+                    Diagnostic::new(
+                        Code::E0302,
+                        file,
+                        lit.span,
+                        format!(
+                            "a key pattern narrows a bucket's keys; `{}` is {}",
+                            acc.bucket.text,
+                            kind_article(target_kind)
+                        ),
+                    )
+                    .with_fix(
+                        "Remove the pattern",
+                        Span::new(acc.bucket.span.end, acc.span.end),
+                        "",
+                    ),
+                );
+                return None;
+            }
             Some(lit) => Some(self.key_pattern(lit, PatternUse::Access, file)?),
         };
-        bucket?;
         Some(AccessModel {
             mode: acc.mode,
             bucket: acc.bucket.text.clone(),
@@ -665,11 +761,47 @@ impl<'p> Checker<'p> {
         members: &[(&str, &str)],
         file: FileId,
     ) -> infrac_syntax::Fix {
+        let lines: Vec<String> = members
+            .iter()
+            .map(|(name, value)| format!("{name} = {value}"))
+            .collect();
+        infrac_syntax::Fix {
+            title: format!(
+                "Add {}",
+                lines
+                    .iter()
+                    .map(|line| format!("`{line}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            edits: vec![self.insert_lines_edit(r, &lines, file)],
+        }
+    }
+
+    /// The edit that adds `member` as the block's last member (or gives the declaration a
+    /// block).
+    fn insert_member_edit(
+        &self,
+        r: &Resource,
+        member: &str,
+        file: FileId,
+    ) -> infrac_syntax::TextEdit {
+        self.insert_lines_edit(r, &[member.to_string()], file)
+    }
+
+    /// The edit that adds `lines`, in order, as the block's last members (or gives the
+    /// declaration a block).
+    fn insert_lines_edit(
+        &self,
+        r: &Resource,
+        lines: &[String],
+        file: FileId,
+    ) -> infrac_syntax::TextEdit {
         let text = &self.project.file(file).text;
         let joined = |indent: &str, sep: &str| {
-            members
+            lines
                 .iter()
-                .map(|(name, value)| format!("{indent}{name} = {value}"))
+                .map(|line| format!("{indent}{line}"))
                 .collect::<Vec<_>>()
                 .join(sep)
         };
@@ -701,20 +833,10 @@ impl<'p> Checker<'p> {
                 format!(" {{\n{}\n}}", joined("  ", "\n")),
             ),
         };
-        infrac_syntax::Fix {
-            title: format!(
-                "Add {}",
-                members
-                    .iter()
-                    .map(|(name, value)| format!("`{name} = {value}`"))
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            ),
-            edits: vec![infrac_syntax::TextEdit {
-                file,
-                span,
-                replacement,
-            }],
+        infrac_syntax::TextEdit {
+            file,
+            span,
+            replacement,
         }
     }
 
@@ -792,8 +914,11 @@ impl<'p> Checker<'p> {
     }
 }
 
+mod compute;
+mod secrets;
 mod service;
 mod triggers;
 mod values;
 
+use secrets::SecretPlace;
 use values::one_of;

@@ -1,11 +1,13 @@
 //! Triggers, and the rules about the whole program: overlapping S3 filters (E0303), trigger
 //! loops with their narrowing fix (E0306), and functions or tasks nothing runs (W0001).
 
+use infrac_syntax::ast::AccessMode;
+
 use super::{
     did_you_mean, kind_article, list_names, schema, AccessModel, BTreeMap, Block, Checker, Code,
     Context, Diagnostic, EventSchema, FileId, HashMap, HashSet, Item, KeyPattern, Member,
-    PatternUse, ResourceKind, ResourceModel, Span, StrLit, SymbolKind, TargetKind, Trigger,
-    TriggerModel, Type, Value,
+    PatternUse, ResourceKind, ResourceModel, SecretPlace, Span, StrLit, SymbolKind, TargetKind,
+    Trigger, TriggerModel, Type, Value,
 };
 
 impl Checker<'_> {
@@ -166,6 +168,17 @@ impl Checker<'_> {
                         .eval(&a.value, ctx)
                         .and_then(|v| self.expect_type(v, Type::MapOfString, &a.value, file, "env"))
                     {
+                        Some(value)
+                            if !self.check_secret_use(
+                                SecretPlace::TriggerEnv,
+                                &value,
+                                &a.value,
+                                file,
+                                None,
+                            ) =>
+                        {
+                            ok = false;
+                        }
                         Some(Value::Map(map)) => env = map,
                         _ => ok = false,
                     }
@@ -317,8 +330,22 @@ impl Checker<'_> {
         let mut targeted: HashSet<&str> = HashSet::default();
         for (_, syntax) in self.project.sources() {
             for item in &syntax.items {
-                if let Item::Trigger(t) = item {
-                    targeted.insert(&t.target.text);
+                match item {
+                    Item::Trigger(t) => {
+                        targeted.insert(&t.target.text);
+                    }
+                    // Code that starts a task or calls a function triggers it too.
+                    Item::Resource(r) => {
+                        let members = r.block.as_ref().map_or(&[][..], |b| b.members.as_slice());
+                        for m in members {
+                            if let Member::Access(a) = m {
+                                if matches!(a.mode, AccessMode::Runs | AccessMode::Invokes) {
+                                    targeted.insert(&a.bucket.text);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
@@ -335,8 +362,10 @@ impl Checker<'_> {
                         format!("{} `{}` is never triggered", r.kind.keyword(), r.name),
                     )
                     .with_help(format!(
-                        "nothing runs it: add a trigger such as `some_bucket.on_put() -> {} {}`",
+                        "nothing runs it: add a trigger such as `some_bucket.on_put() -> {} {}`, or `{} {}` in code that starts it",
                         r.kind.keyword(),
+                        r.name,
+                        if r.kind == ResourceKind::Task { "runs" } else { "invokes" },
                         r.name
                     )),
                 );

@@ -98,6 +98,9 @@ impl Checker<'_> {
             match part {
                 StrPart::Text { value, .. } => push_text(&mut segments, value),
                 StrPart::Interp(expr) => match self.eval(expr, ctx) {
+                    Some(value) if self.secret_in_interpolation(&value, expr, ctx.file) => {
+                        ok = false;
+                    }
                     Some(Value::Str(inner)) => {
                         for segment in inner {
                             match segment {

@@ -5,7 +5,8 @@
 use super::project::{load_and_check, report_problems};
 use super::stack::{
     apply_with_progress, confirm, load_state, lock_for_apply, not_locked, print_outputs,
-    print_report, provider, quiet_engine, refresh, release_lock, resolved_outputs, runtime,
+    print_report, provider, quiet_engine, refresh, release_lock, require_secrets_set,
+    resolved_outputs, runtime,
 };
 use super::state::open_backend;
 use super::use_color;
@@ -72,6 +73,7 @@ pub fn run(args: &DeployArgs) -> ExitCode {
 
 async fn deploy(args: &DeployArgs, project: &Project, model: &Model) -> Result<ExitCode, String> {
     let provider = provider(project).await;
+    require_secrets_set(&provider, project, model, &args.stack, &args.path).await?;
     let backend = open_backend(project)?;
     let backend: &dyn StateBackend = backend.as_ref();
     not_locked(backend, &args.stack)?;

@@ -50,6 +50,7 @@ fn template_files(template: Template) -> &'static [TemplateFile] {
             file!("thumbnailer", "main.infra"),
             file!("thumbnailer", "ffmpeg/Dockerfile"),
             file!("thumbnailer", "ffmpeg/grab-frame.sh"),
+            file!("thumbnailer", "on-new-video/index.js"),
             file!("thumbnailer", "on-thumbnail/index.js"),
         ],
         Template::Function => &[

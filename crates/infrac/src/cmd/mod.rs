@@ -12,6 +12,7 @@ mod live;
 pub mod outputs;
 pub mod plan;
 mod project;
+pub mod secret;
 mod stack;
 pub mod state;
 

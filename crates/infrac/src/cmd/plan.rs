@@ -51,6 +51,10 @@ pub fn run(args: &PlanArgs) -> ExitCode {
     let Some((project, checked)) = load_and_check(&args.path) else {
         return ExitCode::FAILURE;
     };
+    if let Err(message) = secrets_set(&project, &checked.model, args) {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
+    }
     let mut state = match load_state(&project, &args.stack) {
         Ok(state) => state,
         Err(message) => {
@@ -90,6 +94,23 @@ pub fn run(args: &PlanArgs) -> ExitCode {
     };
     super::leak_at_exit((project, checked, lowered, state, plan, text));
     code
+}
+
+/// The plan of a program that uses secrets asks SSM that each is set (a program that uses
+/// none needs no AWS access for a stack never deployed).
+fn secrets_set(
+    project: &Project,
+    model: &infrac_check::Model,
+    args: &PlanArgs,
+) -> Result<(), String> {
+    if infrac_plan::lower::used_secrets(model).is_empty() {
+        return Ok(());
+    }
+    let rt = super::stack::runtime()?;
+    rt.block_on(async {
+        let provider = super::stack::provider(project).await;
+        super::stack::require_secrets_set(&provider, project, model, &args.stack, &args.path).await
+    })
 }
 
 /// The stack's state, or an empty one for a stack never deployed (which needs no AWS access).

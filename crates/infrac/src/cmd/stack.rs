@@ -36,6 +36,54 @@ pub async fn provider(project: &Project) -> Arc<AwsProvider> {
     ))
 }
 
+/// Refuses, before anything changes, a program that uses a secret the stack has no value for,
+/// saying the command that sets each. Asks SSM by name only (no value is ever read). `path`
+/// is the project as the user gave it, for the command printed.
+pub async fn require_secrets_set(
+    provider: &AwsProvider,
+    project: &Project,
+    model: &infrac_check::Model,
+    stack: &str,
+    path: &std::path::Path,
+) -> Result<(), String> {
+    let used = infrac_plan::lower::used_secrets(model);
+    if used.is_empty() {
+        return Ok(());
+    }
+    let store = infrac_aws::ssm::SecretStore::new(&provider.clients, &project.settings.name, stack);
+    let names: Vec<&str> = used.iter().map(String::as_str).collect();
+    let set = store.which_are_set(&names).await.map_err(|e| {
+        format!(
+            "the program uses secrets ({}), and infrac asks SSM whether stack {stack} has their values before it plans; it could not: {e}",
+            names.join(", ")
+        )
+    })?;
+    let missing: Vec<&str> = names.into_iter().filter(|n| !set.contains(*n)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let place = if path == std::path::Path::new(".") {
+        String::new()
+    } else {
+        format!(" {}", path.display())
+    };
+    let mut message = format!(
+        "stack {stack} has no value for {} the program uses; nothing was changed. Set {}:",
+        if missing.len() == 1 {
+            format!("the secret `{}`", missing[0])
+        } else {
+            format!("{} secrets", missing.len())
+        },
+        if missing.len() == 1 { "it" } else { "each" }
+    );
+    for name in &missing {
+        message.push_str(&format!(
+            "\n  infrac secret set {name}{place} --stack {stack}"
+        ));
+    }
+    Err(message)
+}
+
 /// Asks on the terminal; without one, only `--yes` goes ahead.
 pub fn confirm(question: &str, yes: bool, verb: &str) -> Result<bool, String> {
     if yes {

@@ -104,14 +104,45 @@ pub fn config_notifications(base: &str, bucket: &str) -> Value {
     serde_json::from_str(&text).expect("configuration json")
 }
 
-/// A project made from the thumbnailer example: its own name (so tests sharing one moto never
-/// meet), and `image` instead of `build` (no Docker engine here).
+/// A project made from the thumbnailer whose bucket starts the task itself
+/// (`examples/thumbnailer-direct`): its own name (so tests sharing one moto never meet),
+/// `image` instead of `build` (no Docker engine here), and without its webhook (so no secret
+/// must be set first).
 pub fn thumbnailer(name: &str) -> tempfile::TempDir {
+    example_copy(
+        "thumbnailer-direct",
+        name,
+        &[
+            (
+                "    WEBHOOK_URL   = \"https://hooks.example.com/thumbnails\"\n",
+                "",
+            ),
+            ("    WEBHOOK_TOKEN = webhook_token.value\n", ""),
+        ],
+    )
+}
+
+/// The main thumbnailer (`examples/thumbnailer`: a function works out the frame and `runs`
+/// the task), named and with `image` as [`thumbnailer`] makes it.
+pub fn thumbnailer_runs(name: &str) -> tempfile::TempDir {
+    example_copy("thumbnailer", name, &[])
+}
+
+fn example_copy(example: &str, name: &str, edits: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/thumbnailer");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(example);
     copy_dir(&example, dir.path());
     let main = dir.path().join("main.infra");
-    let text = std::fs::read_to_string(&main).expect("reads");
+    let mut text = std::fs::read_to_string(&main).expect("reads");
+    for (from, to) in edits {
+        assert!(
+            text.contains(from),
+            "the example changed: no `{from}` in {text}"
+        );
+        text = text.replace(from, to);
+    }
     let text = text.replace(
         "build  = \"./ffmpeg\"          // folder holding a Dockerfile",
         "image = \"public.ecr.aws/docker/library/alpine:3.20\"",
@@ -238,6 +269,7 @@ pub struct Sdk {
     pub autoscaling: sdk::autoscaling::Client,
     /// For EC2, which infrac calls through its own Query client (`infrac_aws::ec2`).
     pub config: sdk::SdkConfig,
+    pub ssm: sdk::ssm::Client,
 }
 
 pub async fn sdk(endpoint: &str) -> Sdk {
@@ -255,6 +287,7 @@ pub async fn sdk(endpoint: &str) -> Sdk {
         events: sdk::events::Client::new(&config),
         elbv2: sdk::elbv2::Client::new(&config),
         autoscaling: sdk::autoscaling::Client::new(&config),
+        ssm: sdk::ssm::Client::new(&config),
         config,
     }
 }
@@ -809,6 +842,26 @@ fn serve(
     client.flush()?;
     let _ = client.shutdown(Shutdown::Both);
     Ok(())
+}
+
+/// An IAM policy document as IAM returns it (URL-encoded), parsed.
+pub fn policy_json(text: &str) -> Value {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    let decoded = String::from_utf8(out).expect("utf-8");
+    serde_json::from_str(&decoded).unwrap_or_else(|_| serde_json::from_str(text).expect("json"))
 }
 
 /// The stack's state file, parsed.
