@@ -89,7 +89,7 @@ await step("code-server opens the project", async () => {
   await page.goto(`${url}/?folder=${encodeURIComponent(project)}`);
   await page.locator(".monaco-workbench").waitFor({ state: "visible" });
   await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "main.infra" }).first().click();
-  await lineOf("task ffmpeg {").waitFor({ state: "visible" });
+  await lineOf(/^task\s+ffmpeg\b/).waitFor({ state: "visible" });
 });
 
 await step("a code lens counts a declaration's AWS resources", async () => {
@@ -97,7 +97,7 @@ await step("a code lens counts a declaration's AWS resources", async () => {
 });
 
 await step("hover on a task shows what it creates", async () => {
-  const word = lineOf("task ffmpeg {").locator("span", { hasText: /^ffmpeg$/ }).first();
+  const word = lineOf(/^task\s+ffmpeg\b/).locator("span", { hasText: /^ffmpeg$/ }).first();
   await word.hover();
   const hover = page.locator(".monaco-hover", { hasText: "Amazon ECS on AWS Fargate" }).first();
   await hover.waitFor({ state: "visible" });
