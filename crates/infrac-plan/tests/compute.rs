@@ -91,3 +91,72 @@ fn a_secret_is_no_resource_of_the_plan() {
         );
     }
 }
+
+/// A service's container goes through the task's lowering, so `runs`, `invokes`, `reads` and
+/// secrets in `env` shape a service exactly as they shape a task: the same grants on its roles,
+/// the same added variables and `secrets` entries in its task definition.
+#[test]
+fn a_service_runs_invokes_and_takes_secrets_as_a_task_does() {
+    let program = format!(
+        "{PROGRAM}\nservice gallery {{\n  image = \"public.ecr.aws/nginx/nginx:1.27\"\n  env = {{ API_KEY = api_key.value }}\n  reads api_key\n  runs ffmpeg\n  invokes on_thumbnail\n}}\n"
+    );
+    let graph = support::lower_texts(&[("main.infra", &program)], None);
+    let props = |id: &str| {
+        graph
+            .get(id)
+            .unwrap_or_else(|| panic!("no `{id}`"))
+            .properties
+            .clone()
+    };
+    let policies = |id: &str| props(id)["policies"].to_string();
+
+    let container = &props("gallery/definition")["container_definitions"][0];
+    assert_eq!(
+        container["secrets"],
+        props("ffmpeg/definition")["container_definitions"][0]["secrets"]
+            .as_array()
+            .map(|s| json!([s[0]]))
+            .expect("ffmpeg's secrets"),
+        "the service's API_KEY is the same secrets entry as the task's"
+    );
+    let names: Vec<&str> = container["environment"]
+        .as_array()
+        .expect("environment")
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    for added in [
+        "FFMPEG_CLUSTER",
+        "FFMPEG_CONTAINER",
+        "FFMPEG_SECURITY_GROUPS",
+        "FFMPEG_SUBNETS",
+        "FFMPEG_TASK_DEFINITION",
+        "ON_THUMBNAIL_FUNCTION",
+    ] {
+        assert!(names.contains(&added), "{added} in {names:?}");
+    }
+    assert!(
+        !names.contains(&"API_KEY"),
+        "the secret is no plain variable: {names:?}"
+    );
+
+    let exec = policies("gallery/execution-role");
+    assert!(
+        exec.contains("ssm:GetParameters") && exec.contains(":parameter/project/dev/api_key"),
+        "{exec}"
+    );
+    assert!(
+        !exec.contains("db_password"),
+        "only the parameters it uses: {exec}"
+    );
+    let task = policies("gallery/task-role");
+    for action in [
+        "ecs:RunTask",
+        "iam:PassRole",
+        "lambda:InvokeFunction",
+        "ssm:GetParameter\"",
+        "kms:Decrypt",
+    ] {
+        assert!(task.contains(action), "{action} in {task}");
+    }
+}
