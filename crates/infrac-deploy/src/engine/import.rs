@@ -19,6 +19,17 @@ pub struct Imported {
     pub unknown: Vec<String>,
 }
 
+/// The types `infrac import` can adopt: those whose tags it knows how to add.
+const IMPORTABLE: [ResourceType; 7] = [
+    ResourceType::S3Bucket,
+    ResourceType::IamRole,
+    ResourceType::LambdaFunction,
+    ResourceType::LogGroup,
+    ResourceType::EcsCluster,
+    ResourceType::EcrRepository,
+    ResourceType::EventsRule,
+];
+
 /// Why a type cannot be imported; `None` for one that can.
 pub fn not_importable(ty: ResourceType) -> Option<String> {
     if ty == ResourceType::EcsTaskDefinition {
@@ -26,14 +37,16 @@ pub fn not_importable(ty: ResourceType) -> Option<String> {
             "a {ty} is registered anew by every deploy that changes it: there is nothing to import (import the cluster, roles and log group; the next deploy registers the task definition)"
         ));
     }
-    if ty.taggable() {
+    if IMPORTABLE.contains(&ty) {
         return None;
     }
     Some(match ty.parent_type() {
-        Some(parent) => format!(
+        Some(parent) if !ty.taggable() => format!(
             "a {ty} carries no tags of its own and belongs with its {parent}: import that, and the next deploy puts this"
         ),
-        None => format!("a {ty} carries no tags, so infrac cannot adopt one"),
+        _ => format!(
+            "infrac cannot import a {ty} yet (it imports buckets, roles, functions, log groups, clusters, repositories and rules): delete it and let the deploy make it"
+        ),
     })
 }
 
@@ -158,5 +171,21 @@ impl<P: Provider> Engine<'_, P> {
             imported: true,
         });
         Ok(Imported { tagged, unknown })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_either_imports_or_says_why_not() {
+        for ty in ResourceType::ALL {
+            match not_importable(ty) {
+                None => assert!(ty.taggable(), "{ty} is importable but takes no tags"),
+                Some(why) => assert!(why.contains(ty.as_str()), "{ty}: {why}"),
+            }
+        }
+        assert_eq!(not_importable(ResourceType::S3Bucket), None);
     }
 }
