@@ -27,7 +27,10 @@ fn ecs_tags(tags: &Tags) -> Vec<Tag> {
 }
 
 /// The ARN of the ACTIVE cluster of this name (ECS keeps deleted ones as INACTIVE for a while).
-async fn active_cluster(aws: &AwsProvider, name: &str) -> Result<Option<String>, ProviderError> {
+pub(crate) async fn active_cluster(
+    aws: &AwsProvider,
+    name: &str,
+) -> Result<Option<String>, ProviderError> {
     let out = aws
         .clients
         .ecs

@@ -300,7 +300,11 @@ async fn task_definition(aws: &AwsProvider, key: &str) -> Result<Option<Tags>, P
     }))
 }
 
-async fn repository(aws: &AwsProvider, name: &str) -> Result<Option<Tags>, ProviderError> {
+/// The ARN of the ECR repository of this name; `None` when there is none.
+pub(crate) async fn repository_arn(
+    aws: &AwsProvider,
+    name: &str,
+) -> Result<Option<String>, ProviderError> {
     let got = aws
         .clients
         .ecr
@@ -309,10 +313,16 @@ async fn repository(aws: &AwsProvider, name: &str) -> Result<Option<Tags>, Provi
         .send()
         .await
         .map_err(|e| translate("ecr:DescribeRepositories", e));
-    let Some(out) = read_or_none(got)? else {
-        return Ok(None);
-    };
-    let Some(arn) = out.repositories().first().and_then(|r| r.repository_arn()) else {
+    Ok(read_or_none(got)?.and_then(|out| {
+        out.repositories()
+            .first()
+            .and_then(|r| r.repository_arn())
+            .map(str::to_string)
+    }))
+}
+
+async fn repository(aws: &AwsProvider, name: &str) -> Result<Option<Tags>, ProviderError> {
+    let Some(arn) = repository_arn(aws, name).await? else {
         return Ok(None);
     };
     let tags = aws
@@ -328,7 +338,11 @@ async fn repository(aws: &AwsProvider, name: &str) -> Result<Option<Tags>, Provi
     )))
 }
 
-async fn rule(aws: &AwsProvider, name: &str) -> Result<Option<Tags>, ProviderError> {
+/// The ARN of the EventBridge rule of this name; `None` when there is none.
+pub(crate) async fn rule_arn(
+    aws: &AwsProvider,
+    name: &str,
+) -> Result<Option<String>, ProviderError> {
     let got = aws
         .clients
         .events
@@ -337,10 +351,11 @@ async fn rule(aws: &AwsProvider, name: &str) -> Result<Option<Tags>, ProviderErr
         .send()
         .await
         .map_err(|e| translate("events:DescribeRule", e));
-    let Some(out) = read_or_none(got)? else {
-        return Ok(None);
-    };
-    let Some(arn) = out.arn() else {
+    Ok(read_or_none(got)?.and_then(|out| out.arn().map(str::to_string)))
+}
+
+async fn rule(aws: &AwsProvider, name: &str) -> Result<Option<Tags>, ProviderError> {
+    let Some(arn) = rule_arn(aws, name).await? else {
         return Ok(None);
     };
     let tags = aws

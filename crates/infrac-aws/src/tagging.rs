@@ -83,18 +83,8 @@ pub async fn add_tags(aws: &AwsProvider, r: &Resource, tags: &Tags) -> Result<()
                 .map_err(|e| translate("logs:TagLogGroup", e))?;
         }
         ResourceType::EcsCluster => {
-            let out = c
-                .ecs
-                .describe_clusters()
-                .clusters(&r.name)
-                .send()
-                .await
-                .map_err(|e| translate("ecs:DescribeClusters", e))?;
-            let arn = out
-                .clusters()
-                .iter()
-                .find(|c| c.status() == Some("ACTIVE"))
-                .and_then(|c| c.cluster_arn())
+            let arn = crate::ecs::active_cluster(aws, &r.name)
+                .await?
                 .ok_or_else(|| gone("ecs:DescribeClusters", r))?;
             let ecs_tags = tags
                 .iter()
@@ -109,17 +99,8 @@ pub async fn add_tags(aws: &AwsProvider, r: &Resource, tags: &Tags) -> Result<()
                 .map_err(|e| translate("ecs:TagResource", e))?;
         }
         ResourceType::EcrRepository => {
-            let out = c
-                .ecr
-                .describe_repositories()
-                .repository_names(&r.name)
-                .send()
-                .await
-                .map_err(|e| translate("ecr:DescribeRepositories", e))?;
-            let arn = out
-                .repositories()
-                .first()
-                .and_then(|r| r.repository_arn())
+            let arn = crate::owner::repository_arn(aws, &r.name)
+                .await?
                 .ok_or_else(|| gone("ecr:DescribeRepositories", r))?;
             c.ecr
                 .tag_resource()
@@ -134,14 +115,9 @@ pub async fn add_tags(aws: &AwsProvider, r: &Resource, tags: &Tags) -> Result<()
                 .map_err(|e| translate("ecr:TagResource", e))?;
         }
         ResourceType::EventsRule => {
-            let out = c
-                .events
-                .describe_rule()
-                .name(&r.name)
-                .send()
-                .await
-                .map_err(|e| translate("events:DescribeRule", e))?;
-            let arn = out.arn().ok_or_else(|| gone("events:DescribeRule", r))?;
+            let arn = crate::owner::rule_arn(aws, &r.name)
+                .await?
+                .ok_or_else(|| gone("events:DescribeRule", r))?;
             c.events
                 .tag_resource()
                 .resource_arn(arn)

@@ -563,16 +563,19 @@ const TASK_ATTRS: [AttrSchema; 8] = [
     CONTAINER_STORAGE,
 ];
 
+/// A container's image: exactly one of `image` and `build`, for a task and a service alike.
+const CONTAINER_IMAGE_OR_BUILD: (&str, &str, &str) = (
+    "image",
+    "build",
+    "`image` runs an image that exists; `build` builds one from a folder holding a Dockerfile",
+);
+
 static TASK: KindSchema = KindSchema {
     kind: ResourceKind::Task,
     doc: "A container run on ECS Fargate when triggered: a task definition with its roles, log group and, with `build`, an ECR repository for its image.",
     aws: "Amazon ECS on AWS Fargate",
     attrs: &TASK_ATTRS,
-    exactly_one_of: &[(
-        "image",
-        "build",
-        "`image` runs an image that exists; `build` builds one from a folder holding a Dockerfile",
-    )],
+    exactly_one_of: &[CONTAINER_IMAGE_OR_BUILD],
     values: &[
         ValueSchema { name: "name", doc: "The task definition's family." },
         ValueSchema { name: "arn", doc: "The task definition's ARN (known after deploy)." },
@@ -657,11 +660,7 @@ static SERVICE: KindSchema = KindSchema {
             example: "60",
         },
     ],
-    exactly_one_of: &[(
-        "image",
-        "build",
-        "`image` runs an image that exists; `build` builds one from a folder holding a Dockerfile",
-    )],
+    exactly_one_of: &[CONTAINER_IMAGE_OR_BUILD],
     values: &[
         ValueSchema { name: "name", doc: "The ECS service's name." },
         ValueSchema { name: "arn", doc: "The ECS service's ARN (known after deploy)." },

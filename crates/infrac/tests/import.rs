@@ -29,27 +29,12 @@ async fn bucket_tags(sdk: &Sdk, bucket: &str) -> Vec<String> {
     tags
 }
 
-/// The planned name of `id`, from `infrac plan --format json`.
-fn planned_name(endpoint: &str, project: &Path, id: &str) -> String {
-    let p = project.to_str().expect("utf-8 path");
-    let out = ok(infrac(endpoint, &["plan", p, "--format", "json"], &[]));
-    let plan: serde_json::Value = serde_json::from_str(&out).expect("plan json");
-    plan["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .find(|s| s["id"] == id)
-        .and_then(|s| s["name"].as_str())
-        .unwrap_or_else(|| panic!("{id} planned: {out}"))
-        .to_string()
-}
-
 #[test]
 fn a_bucket_and_a_role_made_by_hand_are_adopted_and_deployed_in_place() {
     let Some(moto) = moto() else { return };
     let dir = thumbnailer("imp-a");
     let p = dir.path().to_str().expect("utf-8 path");
-    let role = planned_name(&moto.url, dir.path(), "on_thumbnail/role");
+    let role = name_of(&planned_names(&moto.url, dir.path()), "on_thumbnail/role");
     let rt = runtime();
     rt.block_on(async {
         let sdk = sdk(&moto.url).await;
@@ -159,7 +144,7 @@ fn refused_imports_change_nothing_in_aws_or_the_state() {
     let Some(moto) = moto() else { return };
     let dir = thumbnailer("imp-b");
     let p = dir.path().to_str().expect("utf-8 path");
-    let role = planned_name(&moto.url, dir.path(), "on_thumbnail/role");
+    let role = name_of(&planned_names(&moto.url, dir.path()), "on_thumbnail/role");
     let rt = runtime();
     let other_stack = tags_of(&[
         ("infrac:project", "imp-b"),

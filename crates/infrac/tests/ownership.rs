@@ -11,39 +11,8 @@
 mod support;
 
 use infrac_aws::sdk;
-use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::collections::HashMap;
 use support::moto::*;
-
-/// The planned physical name of each resource id, from `infrac plan --format json`.
-fn planned_names(endpoint: &str, project: &Path) -> BTreeMap<String, (String, String)> {
-    let p = project.to_str().expect("utf-8 path");
-    let out = ok(infrac(endpoint, &["plan", p, "--format", "json"], &[]));
-    let plan: Value = serde_json::from_str(&out).expect("plan json");
-    plan["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .map(|s| {
-            (
-                s["id"].as_str().unwrap_or_default().to_string(),
-                (
-                    s["type"].as_str().unwrap_or_default().to_string(),
-                    s["name"].as_str().unwrap_or_default().to_string(),
-                ),
-            )
-        })
-        .collect()
-}
-
-fn name_of(names: &BTreeMap<String, (String, String)>, id: &str) -> String {
-    names
-        .get(id)
-        .unwrap_or_else(|| panic!("{id} planned: {names:?}"))
-        .1
-        .clone()
-}
 
 fn moto_url() -> String {
     moto().map(|m| m.url.clone()).unwrap_or_default()

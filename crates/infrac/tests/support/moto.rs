@@ -974,3 +974,35 @@ pub async fn foreign_role(
         .expect("policy");
     out.role().map(|r| r.arn().to_string()).expect("arn")
 }
+
+/// The planned physical name of each resource id, from `infrac plan --format json`.
+pub fn planned_names(
+    endpoint: &str,
+    project: &Path,
+) -> std::collections::BTreeMap<String, (String, String)> {
+    let p = project.to_str().expect("utf-8 path");
+    let out = ok(infrac(endpoint, &["plan", p, "--format", "json"], &[]));
+    let plan: Value = serde_json::from_str(&out).expect("plan json");
+    plan["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap_or_default().to_string(),
+                (
+                    s["type"].as_str().unwrap_or_default().to_string(),
+                    s["name"].as_str().unwrap_or_default().to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+pub fn name_of(names: &std::collections::BTreeMap<String, (String, String)>, id: &str) -> String {
+    names
+        .get(id)
+        .unwrap_or_else(|| panic!("{id} planned: {names:?}"))
+        .1
+        .clone()
+}
