@@ -329,6 +329,8 @@ fn on_terminal(
     let mut child = aws_command("script", endpoint)
         .args(["-qec", command, "/dev/null"])
         .env("TERM", "xterm")
+        // `script` runs the line with $SHELL: the same shell everywhere (CI has no $SHELL).
+        .env("SHELL", "/bin/sh")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -374,7 +376,9 @@ fn ctrl_c_at_the_hidden_prompt_gives_the_terminal_its_echo_back() {
     let (mut child, rx, mut stdin) = on_terminal(
         &moto.url,
         &format!(
-            "{} secret set api_key {p}; echo \"exit=$?\"; stty -a",
+            // Ctrl-C reaches the whole foreground group, the shell too: its trap keeps it
+            // alive to report infrac's exit status and the terminal's modes.
+            "trap 'true' INT; {} secret set api_key {p}; echo \"exit=$?\"; stty -a",
             env!("CARGO_BIN_EXE_infrac")
         ),
     );
