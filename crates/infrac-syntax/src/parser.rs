@@ -15,15 +15,40 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::lexer::{lex, unescape, Comment, CommentKind};
 use crate::span::{FileId, Span};
 use crate::token::{Kind, Token};
-use chumsky::error::{Rich, RichPattern, RichReason};
+use chumsky::error::{EmptyErr, LabelError, Rich, RichPattern, RichReason};
 use chumsky::input::ValueInput;
+use chumsky::DefaultExpected;
 use chumsky::prelude::*;
 
 /// Deepest nesting of brackets, braces, parentheses and strings the parser accepts. Real
 /// programs nest a few levels; the limit keeps hostile input from exhausting the stack.
 pub const MAX_NESTING: usize = 64;
 
-type Extra<'t> = extra::Err<Rich<'t, Token, SimpleSpan>>;
+/// What the grammar needs of its error type: chumsky's, plus a way to say a custom message.
+/// Two implement it: [`Rich`] (what was expected and found, for diagnostics) and [`EmptyErr`]
+/// (nothing: chumsky then skips all of its bookkeeping of expected tokens).
+trait SyntaxError<'t, I: ValueInput<'t, Token = Token, Span = SimpleSpan>>:
+    chumsky::error::Error<'t, I>
+    + LabelError<'t, I, DefaultExpected<'t, Token>>
+    + LabelError<'t, I, &'static str>
+    + 't
+{
+    fn custom(span: SimpleSpan, message: &'static str) -> Self;
+}
+
+impl<'t, I: ValueInput<'t, Token = Token, Span = SimpleSpan>> SyntaxError<'t, I>
+    for Rich<'t, Token, SimpleSpan>
+{
+    fn custom(span: SimpleSpan, message: &'static str) -> Self {
+        Rich::custom(span, message)
+    }
+}
+
+impl<'t, I: ValueInput<'t, Token = Token, Span = SimpleSpan>> SyntaxError<'t, I> for EmptyErr {
+    fn custom(_: SimpleSpan, _: &'static str) -> Self {
+        EmptyErr::default()
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct Parsed {
@@ -41,8 +66,19 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
         .map(|(t, s)| (*t, SimpleSpan::from(s.range())))
         .collect();
     let eoi = SimpleSpan::from(src.len()..src.len());
-    let input = input_tokens.as_slice().map(eoi, |(t, s)| (t, s));
-    let (items, errors) = file_parser(src).parse(input).into_output_errors();
+    let input = || input_tokens.as_slice().map(eoi, |(t, s)| (t, s));
+    // Most text parses: first without recording what was expected where (several times
+    // faster), and only when that finds a mistake, again with the records that explain it.
+    // The grammar, and so the tree, is the same either way.
+    let fast = file_parser::<_, EmptyErr>(src).parse(input());
+    let (items, errors) = if fast.has_errors() {
+        drop(fast);
+        file_parser::<_, Rich<'_, Token, SimpleSpan>>(src)
+            .parse(input())
+            .into_output_errors()
+    } else {
+        (fast.into_output(), Vec::new())
+    };
     let mut items = items.unwrap_or_default();
 
     let mut syntax: Vec<Diagnostic> = errors
@@ -120,9 +156,10 @@ fn sp(span: SimpleSpan) -> Span {
 }
 
 #[allow(clippy::too_many_lines)]
-fn file_parser<'t, 's: 't, I>(src: &'s str) -> impl Parser<'t, I, Vec<Item>, Extra<'t>>
+fn file_parser<'t, 's: 't, I, E>(src: &'s str) -> impl Parser<'t, I, Vec<Item>, extra::Err<E>>
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    E: SyntaxError<'t, I>,
 {
     let tok = |k: Kind| just(Token::new(k)).map_with(|_, e| sp(e.span()));
     let ident = any()
@@ -310,7 +347,7 @@ where
     // The string parser again, outside the expression, for key patterns.
     let pattern = expr.clone().try_map(|value: Expr, span| match value.kind {
         ExprKind::Str(lit) => Ok(lit),
-        _ => Err(Rich::custom(
+        _ => Err(E::custom(
             span,
             "expected a key pattern string, like \"*.jpg\"",
         )),
