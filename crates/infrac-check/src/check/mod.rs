@@ -21,6 +21,7 @@ use infrac_syntax::ast::{
 use infrac_syntax::{Code, Diagnostic, FileId, Span};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// The result of checking a project: the model and every diagnostic (loading, syntax and
 /// checks), sorted by file and position.
@@ -52,6 +53,7 @@ pub fn check_project_at(project: &Project, fs: &dyn FileSystem, today: Date) -> 
         model: Model::default(),
         names: HashMap::default(),
         lets: HashMap::default(),
+        path_findings: HashMap::default(),
     };
     checker.declare();
     checker.check_items();
@@ -94,6 +96,9 @@ struct Checker<'p> {
     /// Resources and lets share one namespace; outputs have their own.
     names: HashMap<&'p str, SymbolId>,
     lets: HashMap<&'p str, LetState<'p>>,
+    /// The disk's answers for `code` and `build` paths, by full path and whether a
+    /// Dockerfile is wanted.
+    path_findings: HashMap<(PathBuf, bool), values::PathFinding>,
 }
 
 fn is_lower_snake(name: &str) -> bool {
@@ -152,6 +157,23 @@ impl<'p> Checker<'p> {
     // ---- declarations -------------------------------------------------------------------
 
     fn declare(&mut self) {
+        // Sized up front: growing these by doubling copies every model again and again.
+        let (mut resources, mut triggers) = (0, 0);
+        for (_, syntax) in self.project.sources() {
+            for item in &syntax.items {
+                match item {
+                    Item::Resource(_) => resources += 1,
+                    Item::Trigger(_) => triggers += 1,
+                    _ => {}
+                }
+            }
+        }
+        let items = resources + triggers;
+        self.model.resources.reserve_exact(resources);
+        self.model.triggers.reserve_exact(triggers);
+        self.model.symbols.reserve(items);
+        self.model.references.reserve(items * 2);
+        self.names.reserve(items);
         let mut outputs: HashMap<&'p str, SymbolId> = HashMap::default();
         for (file, syntax) in self.project.sources() {
             for item in &syntax.items {

@@ -7,7 +7,7 @@ use super::{
     Diagnostic, Expr, ExprKind, FileId, HashMap, Ident, Item, LetState, Rule, RuntimeStatus, Span,
     StrLit, StrPart, StrSegment, SymbolKind, Type, Value,
 };
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 impl Checker<'_> {
     // ---- values -----------------------------------------------------------------------------
@@ -529,8 +529,8 @@ impl Checker<'_> {
             (Rule::ExistingPath, v) => {
                 if let Some(path) = v.as_literal_str() {
                     let full = self.project.dir_of(file).join(&path);
-                    if !self.fs.is_file(&full) && !self.fs.is_dir(&full) {
-                        self.report(
+                    match self.path_finding(full, false) {
+                        PathFinding::Missing => self.report(
                             Diagnostic::new(
                                 Code::E0401,
                                 file,
@@ -540,27 +540,26 @@ impl Checker<'_> {
                             .with_help(
                                 "paths are relative to the folder of the file that names them",
                             ),
-                        );
-                    } else {
-                        self.warn_outside_project(&path, &full, span, file);
+                        ),
+                        PathFinding::Outside => self.warn_outside_project(&path, span, file),
+                        _ => {}
                     }
                 }
             }
             (Rule::DockerContext, v) => {
                 if let Some(path) = v.as_literal_str() {
                     let full = self.project.dir_of(file).join(&path);
-                    if !self.fs.is_dir(&full) {
-                        self.report(
+                    match self.path_finding(full, true) {
+                        PathFinding::Missing => self.report(
                             Diagnostic::new(Code::E0401, file, span, format!("`{path}` is not a folder"))
                                 .with_help("`build` names a folder holding a Dockerfile, relative to the folder of this file"),
-                        );
-                    } else if !self.fs.is_file(&full.join("Dockerfile")) {
-                        self.report(
+                        ),
+                        PathFinding::NoDockerfile => self.report(
                             Diagnostic::new(Code::E0401, file, span, format!("`{path}` holds no Dockerfile"))
                                 .with_help("deploy runs `docker build` in this folder, which needs a file named `Dockerfile`"),
-                        );
-                    } else {
-                        self.warn_outside_project(&path, &full, span, file);
+                        ),
+                        PathFinding::Outside => self.warn_outside_project(&path, span, file),
+                        PathFinding::Fine => {}
                     }
                 }
             }
@@ -570,10 +569,34 @@ impl Checker<'_> {
 
     /// W0004 for a `code` or `build` path that leads out of the project folder (lexically:
     /// `..` parts and absolute paths; the walker deals with links).
-    fn warn_outside_project(&mut self, path: &str, full: &Path, span: Span, file: FileId) {
-        if inside(&self.project.root, full) {
-            return;
+    /// What the disk says of a `code` (`docker` false) or `build` path. Asked once per path:
+    /// a thousand functions sharing `./app` cost one look at the disk, not a thousand.
+    fn path_finding(&mut self, full: PathBuf, docker: bool) -> PathFinding {
+        if let Some(found) = self.path_findings.get(&(full.clone(), docker)) {
+            return *found;
         }
+        let found = if docker {
+            if !self.fs.is_dir(&full) {
+                PathFinding::Missing
+            } else if !self.fs.is_file(&full.join("Dockerfile")) {
+                PathFinding::NoDockerfile
+            } else if !inside(&self.project.root, &full) {
+                PathFinding::Outside
+            } else {
+                PathFinding::Fine
+            }
+        } else if !self.fs.is_file(&full) && !self.fs.is_dir(&full) {
+            PathFinding::Missing
+        } else if !inside(&self.project.root, &full) {
+            PathFinding::Outside
+        } else {
+            PathFinding::Fine
+        };
+        self.path_findings.insert((full, docker), found);
+        found
+    }
+
+    fn warn_outside_project(&mut self, path: &str, span: Span, file: FileId) {
         self.report(
             Diagnostic::new(
                 Code::W0004,
@@ -705,6 +728,18 @@ pub(super) fn map_exprs(expr: &Expr) -> Vec<(&str, &Expr)> {
 
 /// Whether `path` is `root` or below it, taking `.` and `..` parts as written (no disk access:
 /// the compiler reads only through `FileSystem`).
+/// What [`Checker::path_finding`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum PathFinding {
+    /// Not there (`build`: not a folder).
+    Missing,
+    /// A `build` folder without a Dockerfile.
+    NoDockerfile,
+    /// There, but lexically outside the project folder (W0004).
+    Outside,
+    Fine,
+}
+
 fn inside(root: &Path, path: &Path) -> bool {
     use std::path::Component;
     fn normal(p: &Path) -> Vec<Component<'_>> {
