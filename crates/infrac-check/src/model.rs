@@ -6,7 +6,7 @@ use crate::pattern::KeyPattern;
 use crate::schema::{schema, Default, Type};
 use infrac_syntax::ast::{AccessMode, ResourceKind, TargetKind};
 use infrac_syntax::{FileId, Span};
-use std::collections::BTreeMap;
+use std::fmt;
 
 /// A resolved value.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,7 +19,7 @@ pub enum Value {
     /// MiB.
     Size(u64),
     List(Vec<Value>),
-    Map(BTreeMap<String, Value>),
+    Map(VecMap<String, Value>),
     /// A resource itself (`media`), not one of its values.
     Resource(ResourceKind, String),
     /// An int field of the triggering event (`event.size`), known only at run time.
@@ -94,7 +94,7 @@ impl Value {
             Default::Size(mb) => Value::Size(mb),
             Default::Duration(s) => Value::Duration(s),
             Default::Str(s) => Value::text(s),
-            Default::EmptyMap => Value::Map(BTreeMap::new()),
+            Default::EmptyMap => Value::Map(VecMap::new()),
         }
     }
 
@@ -188,8 +188,130 @@ pub struct ResourceModel {
     pub name_span: Span,
     pub doc: Option<String>,
     /// The attributes the program sets, with their spans (of the whole `name = value`).
-    pub attrs: BTreeMap<&'static str, (Value, Span)>,
+    pub attrs: Attrs,
     pub access: Vec<AccessModel>,
+}
+
+/// A resource's attributes by name, in name order.
+pub type Attrs = VecMap<&'static str, (Value, Span)>;
+
+/// A map kept as a vector in key order: what the model holds are a handful of entries each
+/// (a resource's attributes, an `env`), where a B-tree would give every one a node of eleven.
+/// The part of `BTreeMap`'s interface the crates use, with the same order and `Debug` form.
+#[derive(Clone, PartialEq)]
+pub struct VecMap<K, V>(Vec<(K, V)>);
+
+impl<K, V> std::default::Default for VecMap<K, V> {
+    fn default() -> Self {
+        VecMap(Vec::new())
+    }
+}
+
+impl<K: Ord, V> VecMap<K, V> {
+    pub fn new() -> Self {
+        VecMap(Vec::new())
+    }
+
+    pub fn with_capacity(n: usize) -> Self {
+        VecMap(Vec::with_capacity(n))
+    }
+
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.0.binary_search_by(|(k, _)| k.borrow().cmp(key))
+    }
+
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.find(key).is_ok()
+    }
+
+    /// Sets `key`, and gives back what it held.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// In key order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + ExactSizeIterator {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for VecMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(k, v)| (k, v)))
+            .finish()
+    }
+}
+
+impl<K: Ord, V> Extend<(K, V)> for VecMap<K, V> {
+    fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
+    fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
+        let mut map = VecMap::new();
+        map.extend(iter);
+        map
+    }
+}
+
+impl<K, V> IntoIterator for VecMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'m, K, V> IntoIterator for &'m VecMap<K, V> {
+    type Item = (&'m K, &'m V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'m, (K, V)>, fn(&'m (K, V)) -> (&'m K, &'m V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
 }
 
 impl ResourceModel {
@@ -226,7 +348,7 @@ pub struct TriggerModel {
     pub target_kind: TargetKind,
     pub target: String,
     /// Environment added to a task's run (task triggers only).
-    pub env: BTreeMap<String, Value>,
+    pub env: VecMap<String, Value>,
     pub file: FileId,
     pub span: Span,
     pub doc: Option<String>,

@@ -176,6 +176,7 @@ impl Lexer<'_> {
                         }
                     }
                 }
+                Some(b) if b.is_ascii() => self.pos += 1,
                 Some(_) => self.pos += char_len_at(self.src, self.pos),
             }
         }
@@ -193,7 +194,13 @@ impl Lexer<'_> {
                     self.close_unterminated_string(start);
                 }
             }
-            b' ' | b'\t' | b'\r' => self.pos += 1,
+            b' ' | b'\t' | b'\r' => {
+                // Indentation comes in runs: take the run at once.
+                self.pos += 1;
+                while matches!(self.peek(0), Some(b' ' | b'\t' | b'\r')) {
+                    self.pos += 1;
+                }
+            }
             b'/' if self.peek(1) == Some(b'/') => {
                 let end = self.src[start..]
                     .find('\n')

@@ -17,8 +17,8 @@ use crate::span::{FileId, Span};
 use crate::token::{Kind, Token};
 use chumsky::error::{EmptyErr, LabelError, Rich, RichPattern, RichReason};
 use chumsky::input::ValueInput;
-use chumsky::DefaultExpected;
 use chumsky::prelude::*;
+use chumsky::DefaultExpected;
 
 /// Deepest nesting of brackets, braces, parentheses and strings the parser accepts. Real
 /// programs nest a few levels; the limit keeps hostile input from exhausting the stack.
@@ -151,6 +151,34 @@ fn limit_nesting(
     kept
 }
 
+/// A `Vec` that chumsky collects into without the slack of `Vec`'s growth (which starts at
+/// four elements): most strings have one part, most paths two names. The tree keeps every
+/// list of the file until the process ends, so slack is memory held for nothing.
+struct Tight<T>(Vec<T>);
+
+impl<T> Default for Tight<T> {
+    fn default() -> Self {
+        Tight(Vec::new())
+    }
+}
+
+impl<T> chumsky::container::Container<T> for Tight<T> {
+    fn push(&mut self, item: T) {
+        if self.0.len() == self.0.capacity() {
+            // 1, 2, 4, 8, ...: doubling, from one.
+            self.0.reserve_exact(self.0.len().max(1));
+        }
+        self.0.push(item);
+    }
+}
+
+impl<T> Tight<T> {
+    fn into_vec(mut self) -> Vec<T> {
+        self.0.shrink_to_fit();
+        self.0
+    }
+}
+
 fn sp(span: SimpleSpan) -> Span {
     Span::new(span.start, span.end)
 }
@@ -210,7 +238,13 @@ where
             .then_ignore(tok(Kind::InterpClose))
             .map(StrPart::Interp);
         let string = tok(Kind::StrOpen)
-            .ignore_then(text_part.or(interp_part).repeated().collect::<Vec<_>>())
+            .ignore_then(
+                text_part
+                    .or(interp_part)
+                    .repeated()
+                    .collect::<Tight<_>>()
+                    .map(Tight::into_vec),
+            )
             .then_ignore(tok(Kind::StrClose))
             .map_with(|parts, e| StrLit {
                 parts,
@@ -264,7 +298,13 @@ where
             });
 
         let list = tok(Kind::LBracket)
-            .ignore_then(expr.clone().then_ignore(sep).repeated().collect::<Vec<_>>())
+            .ignore_then(
+                expr.clone()
+                    .then_ignore(sep)
+                    .repeated()
+                    .collect::<Tight<_>>()
+                    .map(Tight::into_vec),
+            )
             .then_ignore(tok(Kind::RBracket))
             .map(ExprKind::List)
             .recover_with(via_parser(nested_delimiters(
@@ -298,9 +338,13 @@ where
             .recover_with(via_parser(entry_garbage))
             .then_ignore(sep);
         let map = tok(Kind::LBrace)
-            .ignore_then(entry.repeated().collect::<Vec<_>>())
+            .ignore_then(entry.repeated().collect::<Tight<_>>())
             .then_ignore(tok(Kind::RBrace))
-            .map(|entries| ExprKind::Map(entries.into_iter().flatten().collect()));
+            .map(|entries| {
+                let mut kept = Vec::with_capacity(entries.0.len());
+                kept.extend(entries.0.into_iter().flatten());
+                ExprKind::Map(kept)
+            });
 
         // `memory =` with its value missing must not take the next line's `timeout = 3s` as
         // the path `timeout`: a name that starts a line and is followed by `=` is no value.
@@ -325,16 +369,19 @@ where
             })
             .labelled("a name");
         let path = path_head
-            .then(
-                tok(Kind::Dot)
-                    .ignore_then(field)
-                    .repeated()
-                    .collect::<Vec<_>>(),
+            .map(|head| {
+                let mut parts = Tight::default();
+                chumsky::container::Container::push(&mut parts, head);
+                parts
+            })
+            .foldl(
+                tok(Kind::Dot).ignore_then(field).repeated(),
+                |mut parts, field| {
+                    chumsky::container::Container::push(&mut parts, field);
+                    parts
+                },
             )
-            .map(|(head, mut rest)| {
-                rest.insert(0, head);
-                ExprKind::Path(rest)
-            });
+            .map(|parts| ExprKind::Path(parts.into_vec()));
 
         choice((string.clone().map(ExprKind::Str), atom, path, map, list))
             .map_with(|kind, e| Expr {
@@ -414,7 +461,7 @@ where
     let close_brace =
         tok(Kind::RBrace).recover_with(via_parser(empty().map_with(|(), e| sp(e.span()))));
     let block = tok(Kind::LBrace)
-        .ignore_then(member.repeated().collect::<Vec<_>>())
+        .ignore_then(member.repeated().collect::<Tight<_>>().map(Tight::into_vec))
         .then_ignore(close_brace)
         .map_with(|members, e| Block {
             members,

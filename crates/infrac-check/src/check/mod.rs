@@ -4,8 +4,8 @@
 use crate::cron::{rate_expression, Cron};
 use crate::date::Date;
 use crate::model::{
-    format_duration, format_size, AccessModel, Model, OutputModel, Reference, ResourceModel,
-    StrSegment, Symbol, SymbolId, SymbolKind, TriggerModel, Value,
+    format_duration, format_size, AccessModel, Attrs, Model, OutputModel, Reference, ResourceModel,
+    StrSegment, Symbol, SymbolId, SymbolKind, TriggerModel, Value, VecMap,
 };
 use crate::pattern::{KeyPattern, PatternUse};
 use crate::project::{FileSystem, Project};
@@ -20,7 +20,6 @@ use infrac_syntax::ast::{
 };
 use infrac_syntax::{Code, Diagnostic, FileId, Span};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The result of checking a project: the model and every diagnostic (loading, syntax and
@@ -472,7 +471,7 @@ impl<'p> Checker<'p> {
     fn check_resource(&mut self, r: &Resource, file: FileId) {
         let Some(kind) = r.kind.kind else { return };
         let kind_schema = schema(kind);
-        let mut attrs: BTreeMap<&'static str, (Value, Span)> = BTreeMap::new();
+        let mut attrs = Attrs::with_capacity(r.block.as_ref().map_or(0, |b| b.members.len()));
         // Every attribute written, valid or not, with the span of its value.
         let mut written: HashMap<&'static str, (Span, Span)> = HashMap::default();
         let mut access = Vec::new();
@@ -539,7 +538,10 @@ impl<'p> Checker<'p> {
             span: r.span,
             name_span: r.name.span,
             doc: r.doc.clone(),
-            attrs,
+            attrs: {
+                attrs.shrink_to_fit();
+                attrs
+            },
             access,
         });
     }
@@ -700,7 +702,7 @@ impl<'p> Checker<'p> {
         &mut self,
         r: &Resource,
         kind_schema: &KindSchema,
-        attrs: &BTreeMap<&'static str, (Value, Span)>,
+        attrs: &Attrs,
         written: &HashMap<&'static str, (Span, Span)>,
         file: FileId,
     ) {
@@ -864,7 +866,7 @@ impl<'p> Checker<'p> {
 
     fn check_fargate(
         &mut self,
-        attrs: &BTreeMap<&'static str, (Value, Span)>,
+        attrs: &Attrs,
         written: &HashMap<&'static str, (Span, Span)>,
         file: FileId,
     ) {

@@ -3,13 +3,13 @@
 //! only with them (E0208). The container rules (Fargate table, `image`/`build`, paths) are the
 //! task's own, run by the caller.
 
-use super::{BTreeMap, Checker, Code, Diagnostic, FileId, HashMap, Member, Resource, Span, Value};
+use super::{Attrs, Checker, Code, Diagnostic, FileId, HashMap, Member, Resource, Span};
 
 impl Checker<'_> {
     pub(super) fn check_service(
         &mut self,
         r: &Resource,
-        attrs: &BTreeMap<&'static str, (Value, Span)>,
+        attrs: &Attrs,
         written: &HashMap<&'static str, (Span, Span)>,
         file: FileId,
     ) {

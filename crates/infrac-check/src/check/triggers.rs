@@ -4,10 +4,10 @@
 use infrac_syntax::ast::AccessMode;
 
 use super::{
-    did_you_mean, kind_article, list_names, schema, AccessModel, BTreeMap, Block, Checker, Code,
-    Context, Diagnostic, EventSchema, FileId, HashMap, HashSet, Item, KeyPattern, Member,
-    PatternUse, ResourceKind, ResourceModel, SecretPlace, Span, StrLit, SymbolKind, TargetKind,
-    Trigger, TriggerModel, Type, Value,
+    did_you_mean, kind_article, list_names, schema, AccessModel, Block, Checker, Code, Context,
+    Diagnostic, EventSchema, FileId, HashMap, HashSet, Item, KeyPattern, Member, PatternUse,
+    ResourceKind, ResourceModel, SecretPlace, Span, StrLit, SymbolKind, TargetKind, Trigger,
+    TriggerModel, Type, Value, VecMap,
 };
 
 impl Checker<'_> {
@@ -120,9 +120,9 @@ impl Checker<'_> {
         t: &Trigger,
         event: Option<&'static EventSchema>,
         file: FileId,
-    ) -> Option<BTreeMap<String, Value>> {
+    ) -> Option<VecMap<String, Value>> {
         let Some(block) = &t.block else {
-            return Some(BTreeMap::new());
+            return Some(VecMap::new());
         };
         if t.target_kind == TargetKind::Function {
             self.report(
@@ -144,8 +144,8 @@ impl Checker<'_> {
         block: &Block,
         event: Option<&'static EventSchema>,
         file: FileId,
-    ) -> Option<BTreeMap<String, Value>> {
-        let mut env = BTreeMap::new();
+    ) -> Option<VecMap<String, Value>> {
+        let mut env = VecMap::new();
         let mut seen: Option<Span> = None;
         let mut ok = true;
         for member in &block.members {

@@ -3,9 +3,9 @@
 
 use super::{
     current_runtimes, did_you_mean, format_duration, format_size, kind_article, list_names,
-    rate_expression, runtime, schema, AttrSchema, BTreeMap, Checker, Code, Context, Cron,
-    Diagnostic, Expr, ExprKind, FileId, HashMap, Ident, Item, LetState, Rule, RuntimeStatus, Span,
-    StrLit, StrPart, StrSegment, SymbolKind, Type, Value,
+    rate_expression, runtime, schema, AttrSchema, Checker, Code, Context, Cron, Diagnostic, Expr,
+    ExprKind, FileId, HashMap, Ident, Item, LetState, Rule, RuntimeStatus, Span, StrLit, StrPart,
+    StrSegment, SymbolKind, Type, Value, VecMap,
 };
 use std::path::{Path, PathBuf};
 
@@ -35,7 +35,7 @@ impl Checker<'_> {
                 ok.then_some(Value::List(values))
             }
             ExprKind::Map(entries) => {
-                let mut map = BTreeMap::new();
+                let mut map = VecMap::with_capacity(entries.len());
                 let mut first: HashMap<&str, Span> = HashMap::default();
                 for entry in entries {
                     if let Some(&span) = first.get(entry.key.text.as_str()) {
@@ -85,7 +85,7 @@ impl Checker<'_> {
     }
 
     pub(super) fn eval_str(&mut self, lit: &StrLit, ctx: Context) -> Option<Value> {
-        let mut segments: Vec<StrSegment> = Vec::new();
+        let mut segments: Vec<StrSegment> = Vec::with_capacity(lit.parts.len().max(1));
         let mut ok = true;
         let push_text = |segments: &mut Vec<StrSegment>, text: &str| {
             if let Some(StrSegment::Text(last)) = segments.last_mut() {
@@ -132,6 +132,8 @@ impl Checker<'_> {
         if segments.is_empty() {
             segments.push(StrSegment::Text(String::new()));
         }
+        // The model keeps every string to the end: without the slack of growth.
+        segments.shrink_to_fit();
         ok.then_some(Value::Str(segments))
     }
 
