@@ -115,13 +115,19 @@ struct CachedParse {
 impl ParseCache {
     /// The parse of `text` as file `id`, from the cache when nothing changed.
     fn parse(&mut self, path: &Path, id: FileId, text: &str) -> (Arc<Parsed>, Arc<LineIndex>) {
+        let mut incremental = None;
         if let Some(cached) = self.files.get(path) {
             // Diagnostics carry the file id, so a file whose id moved is parsed again.
             if cached.id == id && cached.text == text {
                 return (cached.parsed.clone(), cached.line_index.clone());
             }
+            // An edit: read again only the declarations it touched, when that is sure to
+            // give what a full parse gives.
+            if cached.id == id {
+                incremental = infrac_syntax::reparse(&cached.parsed, &cached.text, text, id);
+            }
         }
-        let parsed = Arc::new(parse(text, id));
+        let parsed = Arc::new(incremental.unwrap_or_else(|| parse(text, id)));
         let line_index = Arc::new(LineIndex::new(text));
         self.files.insert(
             path.to_path_buf(),

@@ -6,6 +6,7 @@
 
 pub mod ast;
 pub mod diagnostic;
+pub mod incremental;
 pub mod lexer;
 pub mod parser;
 pub mod sexpr;
@@ -13,5 +14,6 @@ pub mod span;
 pub mod token;
 
 pub use diagnostic::{Code, Diagnostic, Fix, Label, Severity, TextEdit};
+pub use incremental::reparse;
 pub use parser::{parse, Parsed};
 pub use span::{FileId, LineCol, LineIndex, Span};

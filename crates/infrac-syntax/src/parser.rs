@@ -682,7 +682,7 @@ fn found_text(token: Token, span: Span, src: &str) -> String {
 }
 
 /// Gives each declaration the `///` comments right above it (no blank line between).
-fn attach_docs(items: &mut [Item], comments: &[Comment], src: &str) {
+pub(crate) fn attach_docs(items: &mut [Item], comments: &[Comment], src: &str) {
     for item in items.iter_mut() {
         let start = item.span().start;
         let mut end_of_docs = start;

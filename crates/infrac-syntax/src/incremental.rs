@@ -1,0 +1,296 @@
+//! Parsing again after an edit, reading only the declarations the edit touched.
+//!
+//! Top-level declarations are independent in a file that parses cleanly: each one starts at
+//! a keyword or a name at the start of a line, and nothing a declaration ends with can take
+//! such a token as its continuation. So after an edit, the declarations before and after the
+//! changed bytes are kept (those after it moved by the edit's change of length), and only the
+//! text between them is lexed and parsed, as a file of its own.
+//!
+//! [`reparse`] gives up (returns `None`, and the caller parses the whole file) whenever that
+//! argument does not hold: when the old parse or the new window has any diagnostic (error
+//! recovery may read across declarations), or when the window's edges are not at the start of
+//! a line. What it returns equals what [`parse`] returns for the new text; the tests check
+//! that over many random edits.
+
+use crate::ast::{
+    Access, Attr, Binding, Block, Expr, ExprKind, Ident, Item, KindWord, MapEntry, Member,
+    Resource, SourceFile, StrLit, StrPart, Trigger,
+};
+use crate::lexer::Comment;
+use crate::parser::{attach_docs, parse, Parsed};
+use crate::span::{FileId, Span};
+
+/// The parse of `new` from `old`, the parse of `old_src`, when only the top-level items the
+/// edit touched need reading again; `None` when the whole file must be parsed.
+pub fn reparse(old: &Parsed, old_src: &str, new_src: &str, file: FileId) -> Option<Parsed> {
+    if !old.diagnostics.is_empty() || old_src.starts_with('\u{feff}') {
+        return None;
+    }
+    let (old_b, new_b) = (old_src.as_bytes(), new_src.as_bytes());
+    let limit = old_b.len().min(new_b.len());
+    let prefix = old_b.iter().zip(new_b).take_while(|(a, b)| a == b).count();
+    let suffix = old_b
+        .iter()
+        .rev()
+        .zip(new_b.iter().rev())
+        .take(limit - prefix)
+        .take_while(|(a, b)| a == b)
+        .count();
+    // The changed bytes: old[prefix..old_end] became new[prefix..new_end].
+    let old_end = old_b.len() - suffix;
+    let items = &old.file.items;
+    let at_line_start = |src: &[u8], at: usize| at == 0 || src.get(at - 1) == Some(&b'\n');
+
+    // The window starts at the start of the item before the change (or of the file), at
+    // column 0.
+    let mut first = items.partition_point(|i| i.span().end < prefix);
+    if items.get(first).is_none_or(|i| i.span().start > prefix) {
+        first = first.saturating_sub(1);
+    }
+    while first > 0 && !at_line_start(old_b, items[first].span().start) {
+        first -= 1;
+    }
+    let start = if first == 0 {
+        0
+    } else {
+        items[first].span().start
+    };
+    // It ends at the start of the first item wholly after the change, at column 0 (or at the
+    // end of the file).
+    let mut after = items.partition_point(|i| i.span().start <= old_end);
+    while after < items.len() && !at_line_start(old_b, items[after].span().start) {
+        after += 1;
+    }
+    let old_stop = items.get(after).map_or(old_b.len(), |i| i.span().start);
+    if start > prefix || old_stop < old_end {
+        return None;
+    }
+    let delta = new_b.len() as isize - old_b.len() as isize;
+    let new_stop = old_stop.checked_add_signed(delta)?;
+    let window = new_src.get(start..new_stop)?;
+
+    let mut middle = parse(window, file);
+    if !middle.diagnostics.is_empty() {
+        return None;
+    }
+    let shift_middle = start as isize;
+    for item in &mut middle.file.items {
+        item.shift(shift_middle);
+    }
+
+    let mut out_items = Vec::with_capacity(first + middle.file.items.len() + items.len() - after);
+    out_items.extend(items[..first].iter().cloned());
+    let docs_from = out_items.len();
+    out_items.append(&mut middle.file.items);
+    let docs_to = out_items.len() + usize::from(after < items.len());
+    out_items.extend(items[after..].iter().map(|item| {
+        let mut item = item.clone();
+        item.shift(delta);
+        item
+    }));
+
+    let comments = &old.file.comments;
+    let before = comments.partition_point(|c| c.span.end <= start);
+    let kept_after = comments.partition_point(|c| c.span.start < old_stop);
+    let mut out_comments =
+        Vec::with_capacity(before + middle.file.comments.len() + comments.len() - kept_after);
+    out_comments.extend_from_slice(&comments[..before]);
+    out_comments.extend(middle.file.comments.iter().map(|c| Comment {
+        kind: c.kind,
+        span: c.span.shifted(shift_middle),
+    }));
+    out_comments.extend(comments[kept_after..].iter().map(|c| Comment {
+        kind: c.kind,
+        span: c.span.shifted(delta),
+    }));
+
+    // The docs of the items read again, and of the first one after them (its `///` lines
+    // are in the window).
+    for item in &mut out_items[docs_from..docs_to] {
+        item.clear_doc();
+    }
+    attach_docs(&mut out_items[docs_from..docs_to], &out_comments, new_src);
+    Some(Parsed {
+        file: SourceFile {
+            items: out_items,
+            comments: out_comments,
+        },
+        diagnostics: Vec::new(),
+    })
+}
+
+/// Moving a node's spans by the length an edit before it added (or removed).
+trait Shift {
+    fn shift(&mut self, by: isize);
+}
+
+impl Span {
+    fn shifted(self, by: isize) -> Span {
+        Span::new(
+            self.start.saturating_add_signed(by),
+            self.end.saturating_add_signed(by),
+        )
+    }
+}
+
+impl Shift for Span {
+    fn shift(&mut self, by: isize) {
+        *self = self.shifted(by);
+    }
+}
+
+impl Shift for Ident {
+    fn shift(&mut self, by: isize) {
+        self.span.shift(by);
+    }
+}
+
+impl Shift for KindWord {
+    fn shift(&mut self, by: isize) {
+        self.span.shift(by);
+    }
+}
+
+impl<T: Shift> Shift for Option<T> {
+    fn shift(&mut self, by: isize) {
+        if let Some(inner) = self {
+            inner.shift(by);
+        }
+    }
+}
+
+impl<T: Shift> Shift for Vec<T> {
+    fn shift(&mut self, by: isize) {
+        for inner in self {
+            inner.shift(by);
+        }
+    }
+}
+
+impl Shift for Item {
+    fn shift(&mut self, by: isize) {
+        match self {
+            Item::Resource(r) => r.shift(by),
+            Item::Trigger(t) => t.shift(by),
+            Item::Let(b) | Item::Output(b) => b.shift(by),
+            Item::Error(span) => span.shift(by),
+        }
+    }
+}
+
+impl Item {
+    fn clear_doc(&mut self) {
+        match self {
+            Item::Resource(r) => r.doc = None,
+            Item::Trigger(t) => t.doc = None,
+            Item::Let(b) | Item::Output(b) => b.doc = None,
+            Item::Error(_) => {}
+        }
+    }
+}
+
+impl Shift for Resource {
+    fn shift(&mut self, by: isize) {
+        self.kind.shift(by);
+        self.name.shift(by);
+        self.block.shift(by);
+        self.span.shift(by);
+    }
+}
+
+impl Shift for Trigger {
+    fn shift(&mut self, by: isize) {
+        self.source.shift(by);
+        self.event.shift(by);
+        self.pattern.shift(by);
+        self.args_span.shift(by);
+        self.target_kind_span.shift(by);
+        self.target.shift(by);
+        self.block.shift(by);
+        self.span.shift(by);
+    }
+}
+
+impl Shift for Binding {
+    fn shift(&mut self, by: isize) {
+        self.keyword_span.shift(by);
+        self.name.shift(by);
+        self.value.shift(by);
+        self.span.shift(by);
+    }
+}
+
+impl Shift for Block {
+    fn shift(&mut self, by: isize) {
+        self.members.shift(by);
+        self.span.shift(by);
+    }
+}
+
+impl Shift for Member {
+    fn shift(&mut self, by: isize) {
+        match self {
+            Member::Attr(a) => a.shift(by),
+            Member::Access(a) => a.shift(by),
+            Member::Error(span) => span.shift(by),
+        }
+    }
+}
+
+impl Shift for Attr {
+    fn shift(&mut self, by: isize) {
+        self.name.shift(by);
+        self.value.shift(by);
+        self.span.shift(by);
+    }
+}
+
+impl Shift for Access {
+    fn shift(&mut self, by: isize) {
+        self.mode_span.shift(by);
+        self.bucket.shift(by);
+        self.pattern.shift(by);
+        self.span.shift(by);
+    }
+}
+
+impl Shift for Expr {
+    fn shift(&mut self, by: isize) {
+        match &mut self.kind {
+            ExprKind::Str(lit) => lit.shift(by),
+            ExprKind::List(items) => items.shift(by),
+            ExprKind::Map(entries) => entries.shift(by),
+            ExprKind::Path(parts) => parts.shift(by),
+            ExprKind::Int(_)
+            | ExprKind::Duration { .. }
+            | ExprKind::Size { .. }
+            | ExprKind::Bool(_)
+            | ExprKind::Error => {}
+        }
+        self.span.shift(by);
+    }
+}
+
+impl Shift for MapEntry {
+    fn shift(&mut self, by: isize) {
+        self.key.shift(by);
+        self.value.shift(by);
+        self.span.shift(by);
+    }
+}
+
+impl Shift for StrLit {
+    fn shift(&mut self, by: isize) {
+        self.parts.shift(by);
+        self.span.shift(by);
+    }
+}
+
+impl Shift for StrPart {
+    fn shift(&mut self, by: isize) {
+        match self {
+            StrPart::Text { span, .. } => span.shift(by),
+            StrPart::Interp(expr) => expr.shift(by),
+        }
+    }
+}
