@@ -37,10 +37,10 @@ struct AnalysisThread {
 }
 
 impl AnalysisThread {
-    fn start() -> Self {
+    fn start(name: &str) -> Self {
         let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
         let spawned = std::thread::Builder::new()
-            .name("infrac-analysis".to_string())
+            .name(name.to_string())
             .spawn(move || {
                 while let Ok(job) = queue.recv() {
                     // A job that panics must not take the thread (and every later check) with it.
@@ -48,7 +48,7 @@ impl AnalysisThread {
                 }
             });
         if let Err(err) = spawned {
-            eprintln!("infrac: cannot start the analysis thread: {err}");
+            eprintln!("infrac: cannot start the thread {name}: {err}");
         }
         Self { jobs }
     }
@@ -82,6 +82,9 @@ type Latest = Option<(u64, Arc<Analysis>)>;
 pub(crate) struct Inner {
     pub(crate) client: Client,
     analysis_thread: AnalysisThread,
+    /// Frees analyses that stopped being current, beside the analysis thread rather than
+    /// before its next check (freeing a big project's tree and model takes milliseconds).
+    drop_thread: AnalysisThread,
     /// What the client can take, from `initialize` (the plainest until then).
     caps: Mutex<Negotiated>,
     pub(crate) workspace: Mutex<Workspace>,
@@ -104,7 +107,8 @@ impl Backend {
         Self {
             inner: Arc::new(Inner {
                 client,
-                analysis_thread: AnalysisThread::start(),
+                analysis_thread: AnalysisThread::start("infrac-analysis"),
+                drop_thread: AnalysisThread::start("infrac-free"),
                 caps: Mutex::new(Negotiated::default()),
                 hash_changes: Mutex::new(Some(hash_changes)),
                 workspace: Mutex::new(workspace),
@@ -196,7 +200,7 @@ impl Inner {
             }
         }
         if !retired.is_empty() {
-            self.analysis_thread.spawn(move || drop(retired));
+            self.drop_thread.spawn(move || drop(retired));
         }
         if !lock(&self.running).insert(root.clone()) {
             return;

@@ -19,6 +19,7 @@ use crate::ast::{
 use crate::lexer::Comment;
 use crate::parser::{attach_docs, parse, Parsed};
 use crate::span::{FileId, Span};
+use std::sync::Arc;
 
 /// The parse of `new` from `old`, the parse of `old_src`, when only the top-level items the
 /// edit touched need reading again; `None` when the whole file must be parsed.
@@ -28,14 +29,8 @@ pub fn reparse(old: &Parsed, old_src: &str, new_src: &str, file: FileId) -> Opti
     }
     let (old_b, new_b) = (old_src.as_bytes(), new_src.as_bytes());
     let limit = old_b.len().min(new_b.len());
-    let prefix = old_b.iter().zip(new_b).take_while(|(a, b)| a == b).count();
-    let suffix = old_b
-        .iter()
-        .rev()
-        .zip(new_b.iter().rev())
-        .take(limit - prefix)
-        .take_while(|(a, b)| a == b)
-        .count();
+    let prefix = common_prefix(old_b, new_b, limit);
+    let suffix = common_suffix(old_b, new_b, limit - prefix);
     // The changed bytes: old[prefix..old_end] became new[prefix..new_end].
     let old_end = old_b.len() - suffix;
     let items = &old.file.items;
@@ -119,6 +114,34 @@ pub fn reparse(old: &Parsed, old_src: &str, new_src: &str, file: FileId) -> Opti
     })
 }
 
+/// How many bytes `a` and `b` share at their start, at most `limit`; compared in blocks
+/// (a big file is compared on every keystroke).
+fn common_prefix(a: &[u8], b: &[u8], limit: usize) -> usize {
+    const BLOCK: usize = 64;
+    let mut i = 0;
+    while i + BLOCK <= limit && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    while i < limit && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// How many bytes `a` and `b` share at their end, at most `limit`.
+fn common_suffix(a: &[u8], b: &[u8], limit: usize) -> usize {
+    const BLOCK: usize = 64;
+    let (la, lb) = (a.len(), b.len());
+    let mut i = 0;
+    while i + BLOCK <= limit && a[la - i - BLOCK..la - i] == b[lb - i - BLOCK..lb - i] {
+        i += BLOCK;
+    }
+    while i < limit && a[la - i - 1] == b[lb - i - 1] {
+        i += 1;
+    }
+    i
+}
+
 /// Moving a node's spans by the length an edit before it added (or removed).
 trait Shift {
     fn shift(&mut self, by: isize);
@@ -170,9 +193,9 @@ impl<T: Shift> Shift for Vec<T> {
 impl Shift for Item {
     fn shift(&mut self, by: isize) {
         match self {
-            Item::Resource(r) => r.shift(by),
-            Item::Trigger(t) => t.shift(by),
-            Item::Let(b) | Item::Output(b) => b.shift(by),
+            Item::Resource(r) => Arc::make_mut(r).shift(by),
+            Item::Trigger(t) => Arc::make_mut(t).shift(by),
+            Item::Let(b) | Item::Output(b) => Arc::make_mut(b).shift(by),
             Item::Error(span) => span.shift(by),
         }
     }
@@ -181,10 +204,10 @@ impl Shift for Item {
 impl Item {
     fn clear_doc(&mut self) {
         match self {
-            Item::Resource(r) => r.doc = None,
-            Item::Trigger(t) => t.doc = None,
-            Item::Let(b) | Item::Output(b) => b.doc = None,
-            Item::Error(_) => {}
+            Item::Resource(r) if r.doc.is_some() => Arc::make_mut(r).doc = None,
+            Item::Trigger(t) if t.doc.is_some() => Arc::make_mut(t).doc = None,
+            Item::Let(b) | Item::Output(b) if b.doc.is_some() => Arc::make_mut(b).doc = None,
+            _ => {}
         }
     }
 }

@@ -19,6 +19,7 @@ use chumsky::error::{EmptyErr, LabelError, Rich, RichPattern, RichReason};
 use chumsky::input::ValueInput;
 use chumsky::prelude::*;
 use chumsky::DefaultExpected;
+use std::sync::Arc;
 
 /// Deepest nesting of brackets, braces, parentheses and strings the parser accepts. Real
 /// programs nest a few levels; the limit keeps hostile input from exhausting the stack.
@@ -495,7 +496,7 @@ where
             .then(ident)
             .then(block.clone().or_not())
             .map_with(|((kind, name), block), e| {
-                Item::Resource(Box::new(Resource {
+                Item::Resource(Arc::new(Resource {
                     doc: None,
                     kind,
                     name,
@@ -530,7 +531,7 @@ where
                 block,
             ),
              e| {
-                Item::Trigger(Box::new(Trigger {
+                Item::Trigger(Arc::new(Trigger {
                     doc: None,
                     source,
                     event,
@@ -548,7 +549,7 @@ where
     let binding = tok(Kind::Eq).ignore_then(expr);
     let let_item = tok(Kind::KwLet).then(ident).then(binding.clone()).map_with(
         |((keyword_span, name), value), e| {
-            Item::Let(Box::new(Binding {
+            Item::Let(Arc::new(Binding {
                 doc: None,
                 keyword_span,
                 name,
@@ -559,7 +560,7 @@ where
     );
     let output_item = tok(Kind::KwOutput).then(ident).then(binding).map_with(
         |((keyword_span, name), value), e| {
-            Item::Output(Box::new(Binding {
+            Item::Output(Arc::new(Binding {
                 doc: None,
                 keyword_span,
                 name,
@@ -707,9 +708,9 @@ pub(crate) fn attach_docs(items: &mut [Item], comments: &[Comment], src: &str) {
         lines.reverse();
         let doc = Some(lines.join("\n"));
         match item {
-            Item::Resource(r) => r.doc = doc,
-            Item::Trigger(t) => t.doc = doc,
-            Item::Let(b) | Item::Output(b) => b.doc = doc,
+            Item::Resource(r) => Arc::make_mut(r).doc = doc,
+            Item::Trigger(t) => Arc::make_mut(t).doc = doc,
+            Item::Let(b) | Item::Output(b) => Arc::make_mut(b).doc = doc,
             Item::Error(_) => {}
         }
     }
