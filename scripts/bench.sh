@@ -5,6 +5,8 @@
 #
 #   scripts/bench.sh            everything (RUNS=7 runs per command)
 #   scripts/bench.sh cli        only the whole-process figures
+#   scripts/bench.sh lsp        only the language server's
+#   scripts/bench.sh inprocess  only the in-process `cargo bench` figures of check and plan
 #
 # Compare changes with instruction counts, which this noisy machine keeps stable:
 #   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out target/release/infrac check DIR
@@ -14,12 +16,14 @@ only=${1:-all}
 runs=${RUNS:-7}
 work=${BENCH_DIR:-${TMPDIR:-/tmp}/infrac-bench}
 
+if [ "$only" = "all" ] || [ "$only" = "cli" ]; then
 cargo build --release --locked -p infrac -p infrac-check --example synthetic >&2
 bin=target/release/infrac
 gen=target/release/examples/synthetic
 
 rm -rf "$work"
 mkdir -p "$work"
+"$gen" "$work/check-12k" 12000 8
 "$gen" "$work/check-120k" 120000 8
 "$gen" "$work/single-90k" 90000 1
 "$gen" "$work/app-1000" app 1000
@@ -51,20 +55,35 @@ def measure(label, args, project):
     mb = size(project) / 1e6
     print(f"{label:<44} median {median * 1000:7.1f} ms  (min {min(walls) * 1000:6.1f}, max {max(walls) * 1000:6.1f})"
           f"  {mb / median:6.1f} MB/s  peak {statistics.median(peaks):6.1f} MB ({statistics.median(peaks) / mb:4.1f}x the source)")
+    return median
 
 print(f"release binary, {runs} runs each after a warm-up; source sizes: "
       + ", ".join(f"{p} {size(os.path.join(work, p)) / 1e6:.2f} MB" for p in ("check-120k", "single-90k", "app-1000")))
-measure("infrac check (120k lines, 8 files)", ["check", f"{work}/check-120k"], f"{work}/check-120k")
+small = measure("infrac check (12k lines, 8 files)", ["check", f"{work}/check-12k"], f"{work}/check-12k")
+big = measure("infrac check (120k lines, 8 files)", ["check", f"{work}/check-120k"], f"{work}/check-120k")
+print(f"{'  scaling: 10x the program takes':<44} {big / small:5.1f}x the time (goal: at most 11x)")
 measure("infrac check (90k lines, 1 file)", ["check", f"{work}/single-90k"], f"{work}/single-90k")
 measure("infrac check (1,000 buckets + 1,000 functions)", ["check", f"{work}/app-1000"], f"{work}/app-1000")
 measure("infrac plan --format json (same app)", ["plan", "--format", "json", f"{work}/app-1000"], f"{work}/app-1000")
 PY
 
-if [ "$only" = "all" ]; then
+fi
+
+if [ "$only" = "all" ] || [ "$only" = "lsp" ]; then
   echo
   echo "language server over stdio, 90,000 lines in 100 files:"
   cargo bench --locked -p infrac --bench lsp 2>/dev/null
   echo
+  echo "language server over stdio, 3,000 groups (a bucket, function, task, schedule, 3 triggers each; 132,000 lines) in 100 files:"
+  LSP_BENCH_LINES=132000 cargo bench --locked -p infrac --bench lsp 2>/dev/null
+  echo
   echo "language server over stdio, 90,000 lines in 1 file:"
   LSP_BENCH_FILES=1 cargo bench --locked -p infrac --bench lsp 2>/dev/null
+fi
+
+if [ "$only" = "all" ] || [ "$only" = "inprocess" ]; then
+  echo
+  echo "in process (divan; fastest, slowest, median, mean):"
+  cargo bench --locked -p infrac-check --bench check 2>/dev/null | grep -v '^$'
+  cargo bench --locked -p infrac-plan --bench plan 2>/dev/null | grep -v '^$'
 fi

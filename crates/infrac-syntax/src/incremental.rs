@@ -80,7 +80,10 @@ pub fn reparse(old: &Parsed, old_src: &str, new_src: &str, file: FileId) -> Opti
     let docs_to = out_items.len() + usize::from(after < items.len());
     out_items.extend(items[after..].iter().map(|item| {
         let mut item = item.clone();
-        item.shift(delta);
+        // Shared until moved: an edit that keeps the length copies nothing after it.
+        if delta != 0 {
+            item.shift(delta);
+        }
         item
     }));
 

@@ -237,6 +237,22 @@ fn main() {
         server.diagnostics(&file_uri, version);
         edit_times.push(sent.elapsed());
     }
+    // The same, as typing does: each edit changes the file's length (512MB and 1GB), so every
+    // declaration after it moves.
+    let mut moving_edit_times = Vec::new();
+    for version in 62..=121i64 {
+        let (old_len, value) = if version % 2 == 0 {
+            (5, "1GB")
+        } else {
+            (3, "512MB")
+        };
+        let end = json!({"line": memory_at["line"], "character": memory_at["character"].as_u64().unwrap_or(0) + old_len});
+        let change = json!({"range": {"start": memory_at, "end": end}, "text": value});
+        let sent = Instant::now();
+        server.notify("textDocument/didChange", &json!({"textDocument": {"uri": file_uri, "version": version}, "contentChanges": [change]}));
+        server.diagnostics(&file_uri, version);
+        moving_edit_times.push(sent.elapsed());
+    }
     // Let background work (the plan for hover) settle before timing queries.
     std::thread::sleep(Duration::from_millis(1500));
 
@@ -277,6 +293,7 @@ fn main() {
         server.peak_memory_mb()
     );
     stats("edit to fresh diagnostics", edit_times);
+    stats("  an edit that moves what follows", moving_edit_times);
     stats("hover", hover_times);
     stats("completion", completion_times);
     println!(
