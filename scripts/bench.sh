@@ -17,7 +17,9 @@ runs=${RUNS:-7}
 work=${BENCH_DIR:-${TMPDIR:-/tmp}/infrac-bench}
 
 if [ "$only" = "all" ] || [ "$only" = "cli" ]; then
-cargo build --release --locked -p infrac -p infrac-check --example synthetic >&2
+# The binary and the generator (a target flag alone, like --example, would build only that).
+cargo build --release --locked -p infrac --bin infrac >&2
+cargo build --release --locked -p infrac-check --example synthetic >&2
 bin=target/release/infrac
 gen=target/release/examples/synthetic
 
