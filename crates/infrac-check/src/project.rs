@@ -510,6 +510,7 @@ mod tests {
 #[cfg(test)]
 mod cache_tests {
     use super::*;
+    use infrac_syntax::ast::Item;
 
     #[test]
     fn unchanged_files_are_not_parsed_again() {
@@ -542,5 +543,37 @@ mod cache_tests {
         assert!(!same(1), "b.infra changed and is parsed again");
         assert_eq!(second.diagnostics.len(), 1);
         assert_eq!(second.diagnostics[0].file, FileId(1));
+    }
+
+    /// An edit in one declaration parses that one again and shares the others, moved when the
+    /// edit changed the length; the result is what a full parse gives.
+    #[test]
+    fn an_edit_reads_again_only_the_declaration_it_touched() {
+        let mut cache = ParseCache::default();
+        let text = "bucket a {}\n\nfunction f {\n  memory = 512MB\n}\n\nbucket z {}\n";
+        let edited = text.replace("512MB", "1GB");
+        let build = |cache: &mut ParseCache, text: &str| {
+            let project = build_project_cached(
+                PathBuf::from("."),
+                vec![(PathBuf::from("main.infra"), text.as_bytes().to_vec())],
+                None,
+                cache,
+            );
+            project.files[0].parsed.clone().expect("parsed")
+        };
+        let before = build(&mut cache, text);
+        let after = build(&mut cache, &edited);
+        let full = parse(&edited, FileId(0));
+        assert_eq!(after.file, full.file);
+        assert_eq!(after.diagnostics, full.diagnostics);
+        let (old, new) = (&before.file.items, &after.file.items);
+        let shared = |i: usize| match (&old[i], &new[i]) {
+            (Item::Resource(a), Item::Resource(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        assert!(shared(0), "the bucket before the edit is kept as it was");
+        assert!(!shared(1), "the function is parsed again");
+        assert!(!shared(2), "the bucket after it moved by two bytes");
+        assert_eq!(new[2].span().start + 2, old[2].span().start);
     }
 }
