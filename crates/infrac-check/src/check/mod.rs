@@ -52,7 +52,7 @@ pub fn check_project_at(project: &Project, fs: &dyn FileSystem, today: Date) -> 
         model: Model::default(),
         names: HashMap::default(),
         lets: HashMap::default(),
-        path_findings: HashMap::default(),
+        path_findings: [HashMap::default(), HashMap::default()],
     };
     checker.declare();
     checker.check_items();
@@ -95,9 +95,9 @@ struct Checker<'p> {
     /// Resources and lets share one namespace; outputs have their own.
     names: HashMap<&'p str, SymbolId>,
     lets: HashMap<&'p str, LetState<'p>>,
-    /// The disk's answers for `code` and `build` paths, by full path and whether a
-    /// Dockerfile is wanted.
-    path_findings: HashMap<(PathBuf, bool), values::PathFinding>,
+    /// The disk's answers for `code` paths (`[0]`) and `build` paths (`[1]`, which want a
+    /// Dockerfile), by full path.
+    path_findings: [HashMap<PathBuf, values::PathFinding>; 2],
 }
 
 fn is_lower_snake(name: &str) -> bool {
@@ -473,7 +473,8 @@ impl<'p> Checker<'p> {
         let kind_schema = schema(kind);
         let mut attrs = Attrs::with_capacity(r.block.as_ref().map_or(0, |b| b.members.len()));
         // Every attribute written, valid or not, with the span of its value.
-        let mut written: HashMap<&'static str, (Span, Span)> = HashMap::default();
+        let mut written: VecMap<&'static str, (Span, Span)> =
+            VecMap::with_capacity(r.block.as_ref().map_or(0, |b| b.members.len()));
         let mut access = Vec::new();
         let members = r.block.as_ref().map_or(&[][..], |b| b.members.as_slice());
         for member in members {
@@ -703,7 +704,7 @@ impl<'p> Checker<'p> {
         r: &Resource,
         kind_schema: &KindSchema,
         attrs: &Attrs,
-        written: &HashMap<&'static str, (Span, Span)>,
+        written: &VecMap<&'static str, (Span, Span)>,
         file: FileId,
     ) {
         let provided_runtime = attrs
@@ -867,7 +868,7 @@ impl<'p> Checker<'p> {
     fn check_fargate(
         &mut self,
         attrs: &Attrs,
-        written: &HashMap<&'static str, (Span, Span)>,
+        written: &VecMap<&'static str, (Span, Span)>,
         file: FileId,
     ) {
         let cpu = attrs.get("cpu").map_or(Some(256), |(v, _)| v.as_int());

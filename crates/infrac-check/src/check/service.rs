@@ -3,14 +3,14 @@
 //! only with them (E0208). The container rules (Fargate table, `image`/`build`, paths) are the
 //! task's own, run by the caller.
 
-use super::{Attrs, Checker, Code, Diagnostic, FileId, HashMap, Member, Resource, Span};
+use super::{Attrs, Checker, Code, Diagnostic, FileId, Member, Resource, Span, VecMap};
 
 impl Checker<'_> {
     pub(super) fn check_service(
         &mut self,
         r: &Resource,
         attrs: &Attrs,
-        written: &HashMap<&'static str, (Span, Span)>,
+        written: &VecMap<&'static str, (Span, Span)>,
         file: FileId,
     ) {
         let min = written.get("min").map(|&(name, _)| name);

@@ -4,7 +4,7 @@
 use super::{
     current_runtimes, did_you_mean, format_duration, format_size, kind_article, list_names,
     rate_expression, runtime, schema, AttrSchema, Checker, Code, Context, Cron, Diagnostic, Expr,
-    ExprKind, FileId, HashMap, Ident, Item, LetState, Rule, RuntimeStatus, Span, StrLit, StrPart,
+    ExprKind, FileId, Ident, Item, LetState, Rule, RuntimeStatus, Span, StrLit, StrPart,
     StrSegment, SymbolKind, Type, Value, VecMap,
 };
 use std::path::{Path, PathBuf};
@@ -36,9 +36,10 @@ impl Checker<'_> {
             }
             ExprKind::Map(entries) => {
                 let mut map = VecMap::with_capacity(entries.len());
-                let mut first: HashMap<&str, Span> = HashMap::default();
-                for entry in entries {
-                    if let Some(&span) = first.get(entry.key.text.as_str()) {
+                for (i, entry) in entries.iter().enumerate() {
+                    // Maps hold a few entries: a scan is cheaper than a hash table.
+                    let earlier = entries[..i].iter().find(|e| e.key.text == entry.key.text);
+                    if let Some(span) = earlier.map(|e| e.key.span) {
                         self.report(
                             Diagnostic::new(
                                 Code::E0207,
@@ -54,7 +55,6 @@ impl Checker<'_> {
                         );
                         continue;
                     }
-                    first.insert(&entry.key.text, entry.key.span);
                     // An entry with an error is left out, and the others are still checked.
                     if let Some(v) = self.eval(&entry.value, ctx) {
                         map.insert(entry.key.text.clone(), v);
@@ -574,7 +574,7 @@ impl Checker<'_> {
     /// What the disk says of a `code` (`docker` false) or `build` path. Asked once per path:
     /// a thousand functions sharing `./app` cost one look at the disk, not a thousand.
     fn path_finding(&mut self, full: PathBuf, docker: bool) -> PathFinding {
-        if let Some(found) = self.path_findings.get(&(full.clone(), docker)) {
+        if let Some(found) = self.path_findings[usize::from(docker)].get(&full) {
             return *found;
         }
         let found = if docker {
@@ -594,7 +594,7 @@ impl Checker<'_> {
         } else {
             PathFinding::Fine
         };
-        self.path_findings.insert((full, docker), found);
+        self.path_findings[usize::from(docker)].insert(full, found);
         found
     }
 
