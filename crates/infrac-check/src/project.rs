@@ -116,15 +116,24 @@ impl ParseCache {
     /// The parse of `text` as file `id`, from the cache when nothing changed.
     fn parse(&mut self, path: &Path, id: FileId, text: &str) -> (Arc<Parsed>, Arc<LineIndex>) {
         let mut incremental = None;
-        if let Some(cached) = self.files.get(path) {
+        if let Some(cached) = self.files.get_mut(path) {
             // Diagnostics carry the file id, so a file whose id moved is parsed again.
             if cached.id == id && cached.text == text {
                 return (cached.parsed.clone(), cached.line_index.clone());
             }
             // An edit: read again only the declarations it touched, when that is sure to
-            // give what a full parse gives.
+            // give what a full parse gives; into the old parse itself when nothing else holds
+            // it (the declarations after the edit then move without being copied).
             if cached.id == id {
-                incremental = infrac_syntax::reparse(&cached.parsed, &cached.text, text, id);
+                if let Some(parsed) = Arc::get_mut(&mut cached.parsed) {
+                    if infrac_syntax::reparse_in_place(parsed, &cached.text, text, id) {
+                        text.clone_into(&mut cached.text);
+                        cached.line_index = Arc::new(LineIndex::new(text));
+                        return (cached.parsed.clone(), cached.line_index.clone());
+                    }
+                } else {
+                    incremental = infrac_syntax::reparse(&cached.parsed, &cached.text, text, id);
+                }
             }
         }
         let parsed = Arc::new(incremental.unwrap_or_else(|| parse(text, id)));
@@ -575,5 +584,15 @@ mod cache_tests {
         assert!(!shared(1), "the function is parsed again");
         assert!(!shared(2), "the bucket after it moved by two bytes");
         assert_eq!(new[2].span().start + 2, old[2].span().start);
+
+        // Once nothing else holds the parse, the next edit changes it in place.
+        let at = Arc::as_ptr(&after);
+        drop((before, after));
+        let again = text.replace("512MB", "2GB");
+        let third = build(&mut cache, &again);
+        assert_eq!(Arc::as_ptr(&third), at, "the parse is changed in place");
+        let full = parse(&again, FileId(0));
+        assert_eq!(third.file, full.file);
+        assert_eq!(third.diagnostics, full.diagnostics);
     }
 }

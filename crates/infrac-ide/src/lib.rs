@@ -119,6 +119,21 @@ impl Analysis {
         }
     }
 
+    /// Frees the project (its texts, and its share of the parses, so that the next parse of an
+    /// edited file can change them in place) and gives back the rest, the model above all,
+    /// which takes a while to free: for freeing elsewhere.
+    pub fn release_sources(self) -> impl Send + 'static {
+        let Analysis {
+            project,
+            checked,
+            previews,
+            state,
+            ..
+        } = self;
+        drop(project);
+        (checked, previews, state)
+    }
+
     /// Where hover finds whether each secret is set.
     #[must_use]
     pub fn with_secret_statuses(mut self, secrets: SecretStatuses) -> Self {

@@ -200,7 +200,21 @@ impl Inner {
             }
         }
         if !retired.is_empty() {
-            self.drop_thread.spawn(move || drop(retired));
+            // The workspace and the channel often hold the same one: one handle each.
+            retired.sort_by_key(|a| Arc::as_ptr(a) as usize);
+            retired.dedup_by(|a, b| Arc::ptr_eq(a, b));
+            // Its sources go now, which is quick and lets the next parse of the edited file
+            // change the old one in place; its model goes on the other thread. One that a
+            // query still holds goes there whole.
+            let mut models = Vec::new();
+            let mut shared = Vec::new();
+            for analysis in retired {
+                match Arc::try_unwrap(analysis) {
+                    Ok(analysis) => models.push(analysis.release_sources()),
+                    Err(analysis) => shared.push(analysis),
+                }
+            }
+            self.drop_thread.spawn(move || drop((models, shared)));
         }
         if !lock(&self.running).insert(root.clone()) {
             return;

@@ -24,6 +24,111 @@ use std::sync::Arc;
 /// The parse of `new` from `old`, the parse of `old_src`, when only the top-level items the
 /// edit touched need reading again; `None` when the whole file must be parsed.
 pub fn reparse(old: &Parsed, old_src: &str, new_src: &str, file: FileId) -> Option<Parsed> {
+    let Window {
+        first,
+        after,
+        start,
+        old_stop,
+        delta,
+        mut middle,
+    } = window(old, old_src, new_src, file)?;
+    let items = &old.file.items;
+    let mut out_items = Vec::with_capacity(first + middle.file.items.len() + items.len() - after);
+    out_items.extend(items[..first].iter().cloned());
+    let docs_from = out_items.len();
+    out_items.append(&mut middle.file.items);
+    let docs_to = out_items.len() + usize::from(after < items.len());
+    out_items.extend(items[after..].iter().map(|item| {
+        let mut item = item.clone();
+        // Shared until moved: an edit that keeps the length copies nothing after it.
+        if delta != 0 {
+            item.shift(delta);
+        }
+        item
+    }));
+
+    let comments = &old.file.comments;
+    let before = comments.partition_point(|c| c.span.end <= start);
+    let kept_after = comments.partition_point(|c| c.span.start < old_stop);
+    let mut out_comments =
+        Vec::with_capacity(before + middle.file.comments.len() + comments.len() - kept_after);
+    out_comments.extend_from_slice(&comments[..before]);
+    out_comments.append(&mut middle.file.comments);
+    out_comments.extend(comments[kept_after..].iter().map(|c| Comment {
+        kind: c.kind,
+        span: c.span.shifted(delta),
+    }));
+
+    redo_docs(&mut out_items[docs_from..docs_to], &out_comments, new_src);
+    Some(Parsed {
+        file: SourceFile {
+            items: out_items,
+            comments: out_comments,
+        },
+        diagnostics: Vec::new(),
+    })
+}
+
+/// [`reparse`] into `parsed` itself: what the language server does when nothing else holds
+/// the old parse, so that the declarations after the edit move without being copied. Returns
+/// `false`, leaving `parsed` as it was, when the whole file must be parsed.
+pub fn reparse_in_place(parsed: &mut Parsed, old_src: &str, new_src: &str, file: FileId) -> bool {
+    let Some(Window {
+        first,
+        after,
+        start,
+        old_stop,
+        delta,
+        middle,
+    }) = window(parsed, old_src, new_src, file)
+    else {
+        return false;
+    };
+    let items = &mut parsed.file.items;
+    let had_next = after < items.len();
+    let read = middle.file.items.len();
+    items.splice(first..after, middle.file.items);
+    if delta != 0 {
+        for item in &mut items[first + read..] {
+            item.shift(delta);
+        }
+    }
+    let comments = &mut parsed.file.comments;
+    let before = comments.partition_point(|c| c.span.end <= start);
+    let kept_after = comments.partition_point(|c| c.span.start < old_stop);
+    if delta != 0 {
+        for c in &mut comments[kept_after..] {
+            c.span.shift(delta);
+        }
+    }
+    comments.splice(before..kept_after, middle.file.comments);
+    let docs_to = first + read + usize::from(had_next);
+    redo_docs(&mut items[first..docs_to], comments, new_src);
+    true
+}
+
+/// The docs of the items read again, and of the first one after them (its `///` lines are in
+/// the window).
+fn redo_docs(items: &mut [Item], comments: &[Comment], src: &str) {
+    for item in items.iter_mut() {
+        item.clear_doc();
+    }
+    attach_docs(items, comments, src);
+}
+
+/// What an edit needs read again: the items `first..after` of the old parse, whose text ran
+/// from `start` to `old_stop` and is now `middle` (already at its place in the new text);
+/// `delta`, the change of length, moves everything after.
+struct Window {
+    first: usize,
+    after: usize,
+    start: usize,
+    old_stop: usize,
+    delta: isize,
+    middle: Parsed,
+}
+
+fn window(old: &Parsed, old_src: &str, new_src: &str, file: FileId) -> Option<Window> {
     if !old.diagnostics.is_empty() || old_src.starts_with('\u{feff}') {
         return None;
     }
@@ -62,58 +167,26 @@ pub fn reparse(old: &Parsed, old_src: &str, new_src: &str, file: FileId) -> Opti
     }
     let delta = new_b.len() as isize - old_b.len() as isize;
     let new_stop = old_stop.checked_add_signed(delta)?;
-    let window = new_src.get(start..new_stop)?;
+    let text = new_src.get(start..new_stop)?;
 
-    let mut middle = parse(window, file);
+    let mut middle = parse(text, file);
     if !middle.diagnostics.is_empty() {
         return None;
     }
-    let shift_middle = start as isize;
+    let at = start as isize;
     for item in &mut middle.file.items {
-        item.shift(shift_middle);
+        item.shift(at);
     }
-
-    let mut out_items = Vec::with_capacity(first + middle.file.items.len() + items.len() - after);
-    out_items.extend(items[..first].iter().cloned());
-    let docs_from = out_items.len();
-    out_items.append(&mut middle.file.items);
-    let docs_to = out_items.len() + usize::from(after < items.len());
-    out_items.extend(items[after..].iter().map(|item| {
-        let mut item = item.clone();
-        // Shared until moved: an edit that keeps the length copies nothing after it.
-        if delta != 0 {
-            item.shift(delta);
-        }
-        item
-    }));
-
-    let comments = &old.file.comments;
-    let before = comments.partition_point(|c| c.span.end <= start);
-    let kept_after = comments.partition_point(|c| c.span.start < old_stop);
-    let mut out_comments =
-        Vec::with_capacity(before + middle.file.comments.len() + comments.len() - kept_after);
-    out_comments.extend_from_slice(&comments[..before]);
-    out_comments.extend(middle.file.comments.iter().map(|c| Comment {
-        kind: c.kind,
-        span: c.span.shifted(shift_middle),
-    }));
-    out_comments.extend(comments[kept_after..].iter().map(|c| Comment {
-        kind: c.kind,
-        span: c.span.shifted(delta),
-    }));
-
-    // The docs of the items read again, and of the first one after them (its `///` lines
-    // are in the window).
-    for item in &mut out_items[docs_from..docs_to] {
-        item.clear_doc();
+    for c in &mut middle.file.comments {
+        c.span.shift(at);
     }
-    attach_docs(&mut out_items[docs_from..docs_to], &out_comments, new_src);
-    Some(Parsed {
-        file: SourceFile {
-            items: out_items,
-            comments: out_comments,
-        },
-        diagnostics: Vec::new(),
+    Some(Window {
+        first,
+        after,
+        start,
+        old_stop,
+        delta,
+        middle,
     })
 }
 

@@ -14,6 +14,6 @@ pub mod span;
 pub mod token;
 
 pub use diagnostic::{Code, Diagnostic, Fix, Label, Severity, TextEdit};
-pub use incremental::reparse;
+pub use incremental::{reparse, reparse_in_place};
 pub use parser::{parse, Parsed};
 pub use span::{FileId, LineCol, LineIndex, Span};

@@ -1,6 +1,6 @@
 //! `reparse` after an edit gives exactly what `parse` of the new text gives, or `None`.
 
-use infrac_syntax::{parse, reparse, FileId, Parsed};
+use infrac_syntax::{parse, reparse, reparse_in_place, FileId, Parsed};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -86,6 +86,22 @@ const PIECES: &[&str] = &[
 /// Checks one edit, and returns the new text and its parse (the incremental one if any).
 fn check(text: &str, old: &Parsed, new_text: &str) -> Parsed {
     let full = parse(new_text, FileId(0));
+    // In place: the same answer, or `false` and the old parse untouched.
+    let mut in_place = Parsed {
+        file: old.file.clone(),
+        diagnostics: old.diagnostics.clone(),
+    };
+    if reparse_in_place(&mut in_place, text, new_text, FileId(0)) {
+        assert!(
+            same(&in_place, &full),
+            "reparse_in_place differs from parse\n--- before\n{text}\n--- after\n{new_text}"
+        );
+    } else {
+        assert!(
+            same(&in_place, old),
+            "a refused reparse_in_place changed the parse"
+        );
+    }
     if let Some(incremental) = reparse(old, text, new_text, FileId(0)) {
         assert!(
             same(&incremental, &full),
