@@ -227,6 +227,15 @@ impl<K: Ord, V> VecMap<K, V> {
     where
         K: std::borrow::Borrow<Q>,
     {
+        // A handful of entries: testing each for equality (mostly a length compare for
+        // names) beats ordering comparisons.
+        if self.0.len() <= 16 {
+            return self
+                .0
+                .iter()
+                .find(|(k, _)| k.borrow() == key)
+                .map(|(_, v)| v);
+        }
         self.find(key).ok().map(|i| &self.0[i].1)
     }
 
@@ -234,7 +243,7 @@ impl<K: Ord, V> VecMap<K, V> {
     where
         K: std::borrow::Borrow<Q>,
     {
-        self.find(key).is_ok()
+        self.get(key).is_some()
     }
 
     /// Sets `key`, and gives back what it held.
