@@ -14,7 +14,7 @@
 
 use crate::ast::{
     Access, Attr, Binding, Block, Expr, ExprKind, Ident, Item, KindWord, MapEntry, Member,
-    Resource, SourceFile, StrLit, StrPart, Trigger,
+    Resource, StrLit, StrPart, Trigger,
 };
 use crate::lexer::Comment;
 use crate::parser::{attach_docs, parse, Parsed};
@@ -24,49 +24,13 @@ use std::sync::Arc;
 /// The parse of `new` from `old`, the parse of `old_src`, when only the top-level items the
 /// edit touched need reading again; `None` when the whole file must be parsed.
 pub fn reparse(old: &Parsed, old_src: &str, new_src: &str, file: FileId) -> Option<Parsed> {
-    let Window {
-        first,
-        after,
-        start,
-        old_stop,
-        delta,
-        mut middle,
-    } = window(old, old_src, new_src, file)?;
-    let items = &old.file.items;
-    let mut out_items = Vec::with_capacity(first + middle.file.items.len() + items.len() - after);
-    out_items.extend(items[..first].iter().cloned());
-    let docs_from = out_items.len();
-    out_items.append(&mut middle.file.items);
-    let docs_to = out_items.len() + usize::from(after < items.len());
-    out_items.extend(items[after..].iter().map(|item| {
-        let mut item = item.clone();
-        // Shared until moved: an edit that keeps the length copies nothing after it.
-        if delta != 0 {
-            item.shift(delta);
-        }
-        item
-    }));
-
-    let comments = &old.file.comments;
-    let before = comments.partition_point(|c| c.span.end <= start);
-    let kept_after = comments.partition_point(|c| c.span.start < old_stop);
-    let mut out_comments =
-        Vec::with_capacity(before + middle.file.comments.len() + comments.len() - kept_after);
-    out_comments.extend_from_slice(&comments[..before]);
-    out_comments.append(&mut middle.file.comments);
-    out_comments.extend(comments[kept_after..].iter().map(|c| Comment {
-        kind: c.kind,
-        span: c.span.shifted(delta),
-    }));
-
-    redo_docs(&mut out_items[docs_from..docs_to], &out_comments, new_src);
-    Some(Parsed {
-        file: SourceFile {
-            items: out_items,
-            comments: out_comments,
-        },
-        diagnostics: Vec::new(),
-    })
+    // A shallow copy (items are `Arc`s): the items the edit leaves where they were stay
+    // shared with `old`; those it moves are copied when moved.
+    let mut new = Parsed {
+        file: old.file.clone(),
+        diagnostics: old.diagnostics.clone(),
+    };
+    reparse_in_place(&mut new, old_src, new_src, file).then_some(new)
 }
 
 /// [`reparse`] into `parsed` itself: what the language server does when nothing else holds
@@ -223,30 +187,12 @@ trait Shift {
     fn shift(&mut self, by: isize);
 }
 
-impl Span {
-    fn shifted(self, by: isize) -> Span {
-        Span::new(
-            self.start.saturating_add_signed(by),
-            self.end.saturating_add_signed(by),
-        )
-    }
-}
-
 impl Shift for Span {
     fn shift(&mut self, by: isize) {
-        *self = self.shifted(by);
-    }
-}
-
-impl Shift for Ident {
-    fn shift(&mut self, by: isize) {
-        self.span.shift(by);
-    }
-}
-
-impl Shift for KindWord {
-    fn shift(&mut self, by: isize) {
-        self.span.shift(by);
+        *self = Span::new(
+            self.start.saturating_add_signed(by),
+            self.end.saturating_add_signed(by),
+        );
     }
 }
 
@@ -288,44 +234,6 @@ impl Item {
     }
 }
 
-impl Shift for Resource {
-    fn shift(&mut self, by: isize) {
-        self.kind.shift(by);
-        self.name.shift(by);
-        self.block.shift(by);
-        self.span.shift(by);
-    }
-}
-
-impl Shift for Trigger {
-    fn shift(&mut self, by: isize) {
-        self.source.shift(by);
-        self.event.shift(by);
-        self.pattern.shift(by);
-        self.args_span.shift(by);
-        self.target_kind_span.shift(by);
-        self.target.shift(by);
-        self.block.shift(by);
-        self.span.shift(by);
-    }
-}
-
-impl Shift for Binding {
-    fn shift(&mut self, by: isize) {
-        self.keyword_span.shift(by);
-        self.name.shift(by);
-        self.value.shift(by);
-        self.span.shift(by);
-    }
-}
-
-impl Shift for Block {
-    fn shift(&mut self, by: isize) {
-        self.members.shift(by);
-        self.span.shift(by);
-    }
-}
-
 impl Shift for Member {
     fn shift(&mut self, by: isize) {
         match self {
@@ -336,21 +244,34 @@ impl Shift for Member {
     }
 }
 
-impl Shift for Attr {
-    fn shift(&mut self, by: isize) {
-        self.name.shift(by);
-        self.value.shift(by);
-        self.span.shift(by);
-    }
+/// `Shift` for a struct: every field named before the `;` is moved, those after it hold no
+/// position. The pattern names every field, so a field added to the tree does not compile
+/// here until it is put on one side or the other.
+macro_rules! shift_fields {
+    ($($ty:ident { $($moved:ident),* ; $($kept:ident),* })*) => {$(
+        impl Shift for $ty {
+            fn shift(&mut self, by: isize) {
+                let $ty { $($moved,)* $($kept: _,)* } = self;
+                $($moved.shift(by);)*
+            }
+        }
+    )*};
 }
 
-impl Shift for Access {
-    fn shift(&mut self, by: isize) {
-        self.mode_span.shift(by);
-        self.bucket.shift(by);
-        self.pattern.shift(by);
-        self.span.shift(by);
+shift_fields! {
+    Ident { span; text }
+    KindWord { span; kind, text }
+    Resource { kind, name, block, span; doc }
+    Trigger {
+        source, event, pattern, args_span, target_kind_span, target, block, span;
+        doc, target_kind
     }
+    Binding { keyword_span, name, value, span; doc }
+    Block { members, span; }
+    Attr { name, value, span; }
+    Access { mode_span, bucket, pattern, span; mode }
+    MapEntry { key, value, span; }
+    StrLit { parts, span; }
 }
 
 impl Shift for Expr {
@@ -366,21 +287,6 @@ impl Shift for Expr {
             | ExprKind::Bool(_)
             | ExprKind::Error => {}
         }
-        self.span.shift(by);
-    }
-}
-
-impl Shift for MapEntry {
-    fn shift(&mut self, by: isize) {
-        self.key.shift(by);
-        self.value.shift(by);
-        self.span.shift(by);
-    }
-}
-
-impl Shift for StrLit {
-    fn shift(&mut self, by: isize) {
-        self.parts.shift(by);
         self.span.shift(by);
     }
 }
