@@ -19,17 +19,17 @@ fn check_text(text: &[u8]) {
     for d in &checked.diagnostics {
         let file = project.file(d.file);
         assert!(
-            d.span.start <= d.span.end && d.span.end <= file.text.len(),
+            d.span.start() <= d.span.end() && d.span.end() <= file.text.len(),
             "{d:?}"
         );
         assert!(
-            file.text.is_char_boundary(d.span.start) && file.text.is_char_boundary(d.span.end),
+            file.text.is_char_boundary(d.span.start()) && file.text.is_char_boundary(d.span.end()),
             "{d:?}"
         );
         for fix in &d.fixes {
             for edit in &fix.edits {
                 assert!(
-                    edit.span.end <= project.file(edit.file).text.len(),
+                    edit.span.end() <= project.file(edit.file).text.len(),
                     "{fix:?}"
                 );
             }

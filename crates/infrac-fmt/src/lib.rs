@@ -100,10 +100,10 @@ impl<'a> Printer<'a> {
     fn file(mut self, file: &SourceFile) -> String {
         for item in &file.items {
             let span = item.span();
-            self.leading(span.start);
-            self.line_start(span.start);
+            self.leading(span.start());
+            self.line_start(span.start());
             self.item(item);
-            self.trailing(span.end);
+            self.trailing(span.end());
         }
         self.leading(self.src.len());
         while self.out.ends_with("\n\n") {
@@ -140,14 +140,14 @@ impl<'a> Printer<'a> {
     /// The comments before `at`, each on its own line.
     fn leading(&mut self, at: usize) {
         while let Some(c) = self.comments.get(self.next_comment) {
-            if c.span.start >= at {
+            if c.span.start() >= at {
                 break;
             }
-            self.blank_line_before(c.span.start);
+            self.blank_line_before(c.span.start());
             self.push_indent();
             self.out.push_str(self.text(c.span).trim_end());
             self.out.push('\n');
-            self.last_end = c.span.end;
+            self.last_end = c.span.end();
             self.next_comment += 1;
         }
     }
@@ -167,11 +167,11 @@ impl<'a> Printer<'a> {
     fn trailing_before(&mut self, end: usize, limit: usize) {
         self.last_end = end;
         if let Some(c) = self.comments.get(self.next_comment) {
-            let between = &self.src[end.min(c.span.start)..c.span.start];
-            if c.span.start >= end && c.span.start < limit && !between.contains('\n') {
+            let between = &self.src[end.min(c.span.start())..c.span.start()];
+            if c.span.start() >= end && c.span.start() < limit && !between.contains('\n') {
                 self.out.push(' ');
                 self.out.push_str(self.text(c.span).trim_end());
-                self.last_end = c.span.end;
+                self.last_end = c.span.end();
                 self.next_comment += 1;
             }
         }
@@ -181,8 +181,8 @@ impl<'a> Printer<'a> {
     fn has_comment_within(&self, span: Span) -> bool {
         self.comments[self.next_comment..]
             .iter()
-            .take_while(|c| c.span.start < span.end)
-            .any(|c| c.span.start >= span.start)
+            .take_while(|c| c.span.start() < span.end())
+            .any(|c| c.span.start() >= span.start())
     }
 
     fn item(&mut self, item: &Item) {
@@ -235,22 +235,25 @@ impl<'a> Printer<'a> {
             return;
         }
         self.out.push_str(" {");
-        let first = block.members.first().map_or(usize::MAX, |m| m.span().start);
-        self.trailing_before(block.span.start + 1, first);
+        let first = block
+            .members
+            .first()
+            .map_or(usize::MAX, |m| m.span().start());
+        self.trailing_before(block.span.start() + 1, first);
         self.indent += 1;
         for member in &block.members {
             let span = member.span();
-            self.leading(span.start);
-            self.line_start(span.start);
+            self.leading(span.start());
+            self.line_start(span.start());
             self.member(member);
-            self.trailing(span.end);
+            self.trailing(span.end());
         }
-        let close = block.span.end.saturating_sub(1);
+        let close = block.span.end().saturating_sub(1);
         self.leading(close);
         self.indent -= 1;
         self.push_indent();
         self.out.push('}');
-        self.last_end = block.span.end;
+        self.last_end = block.span.end();
     }
 
     fn member(&mut self, member: &Member) {
@@ -286,11 +289,11 @@ impl<'a> Printer<'a> {
         if self.has_comment_within(expr.span) {
             // Comments inside a one-line value: keep the value exactly as written.
             self.out.push_str(self.text(expr.span));
-            let end = expr.span.end;
+            let end = expr.span.end();
             while self
                 .comments
                 .get(self.next_comment)
-                .is_some_and(|c| c.span.start < end)
+                .is_some_and(|c| c.span.start() < end)
             {
                 self.next_comment += 1;
             }
@@ -326,22 +329,22 @@ impl<'a> Printer<'a> {
             return;
         }
         self.out.push('{');
-        let first = entries.first().map_or(usize::MAX, |e| e.span.start);
-        self.trailing_before(span.start + 1, first);
+        let first = entries.first().map_or(usize::MAX, |e| e.span.start());
+        self.trailing_before(span.start() + 1, first);
         self.indent += 1;
         for entry in entries {
-            self.leading(entry.span.start);
-            self.line_start(entry.span.start);
+            self.leading(entry.span.start());
+            self.line_start(entry.span.start());
             self.out.push_str(&entry.key.text);
             self.out.push_str(" = ");
             self.expr(&entry.value);
-            self.trailing(entry.span.end);
+            self.trailing(entry.span.end());
         }
-        self.leading(span.end.saturating_sub(1));
+        self.leading(span.end().saturating_sub(1));
         self.indent -= 1;
         self.push_indent();
         self.out.push('}');
-        self.last_end = span.end;
+        self.last_end = span.end();
     }
 }
 

@@ -24,7 +24,7 @@ pub struct CodeAction {
 pub fn code_actions(analysis: &Analysis, file: FileId, range: Span) -> Vec<CodeAction> {
     let mut out = Vec::new();
     for d in analysis.diagnostics(file) {
-        let touches = d.span.start <= range.end && range.start <= d.span.end;
+        let touches = d.span.start() <= range.end() && range.start() <= d.span.end();
         if !touches {
             continue;
         }
@@ -174,7 +174,7 @@ pub fn inlay_hints(analysis: &Analysis, file: FileId) -> Vec<InlayHint> {
             .collect();
         if !defaults.is_empty() {
             out.push(InlayHint {
-                offset: r.name.span.end,
+                offset: r.name.span.end(),
                 label: format!(" {}", defaults.join(", ")),
             });
         }
@@ -193,7 +193,7 @@ pub fn inlay_hints(analysis: &Analysis, file: FileId) -> Vec<InlayHint> {
             };
             if let Some(aws) = aws {
                 out.push(InlayHint {
-                    offset: a.value.span.end,
+                    offset: a.value.span.end(),
                     label: format!(" → {aws}"),
                 });
             }
@@ -252,7 +252,7 @@ mod tests {
             .find(|c| c.title == "Pass `api_key.name` and add `reads api_key`")
             .expect("the E0210 fix");
         let mut edits = fix.edits.clone();
-        edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+        edits.sort_by_key(|e| std::cmp::Reverse(e.span.start()));
         let mut fixed = text;
         for edit in edits {
             fixed.replace_range(edit.span.range(), &edit.replacement);
@@ -357,7 +357,7 @@ mod loop_fix_tests {
 
     fn apply(text: &str, edits: &[TextEdit]) -> String {
         let mut edits = edits.to_vec();
-        edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+        edits.sort_by_key(|e| std::cmp::Reverse(e.span.start()));
         let mut out = text.to_string();
         for e in edits {
             out.replace_range(e.span.range(), &e.replacement);

@@ -162,18 +162,19 @@ pub fn completions(analysis: &Analysis, file: FileId, offset: usize) -> Vec<Comp
     if syntax
         .comments
         .iter()
-        .any(|c| c.span.start < offset && offset <= c.span.end)
+        .any(|c| c.span.start() < offset && offset <= c.span.end())
     {
         return Vec::new();
     }
     let word = word_at(text, offset);
-    let prefix_start = word.start;
+    let prefix_start = word.start();
     let tokens = lex(text, file).tokens;
     // Inside a string (not in an interpolation): complete the whole string.
     let inside_string = string_at(&tokens, offset);
-    let before = tokens.partition_point(|(_, s)| s.end <= prefix_start && s.start < prefix_start);
+    let before =
+        tokens.partition_point(|(_, s)| s.end() <= prefix_start && s.start() < prefix_start);
     let before = if let Some(string) = inside_string {
-        tokens.partition_point(|(_, s)| s.start < string.start)
+        tokens.partition_point(|(_, s)| s.start() < string.start())
     } else {
         before
     };
@@ -228,7 +229,7 @@ pub fn completions(analysis: &Analysis, file: FileId, offset: usize) -> Vec<Comp
         Some(Kind::Eq) => after_eq(&mut ctx, &tokens, before - 1, offset),
         _ => in_place(&mut ctx, prev, word, offset),
     }
-    let typed = &text[word.start..offset.max(word.start)];
+    let typed = &text[word.start()..offset.max(word.start())];
     if !typed.is_empty() && inside_string.is_none() {
         let typed = typed.to_lowercase();
         ctx.out
@@ -247,31 +248,31 @@ fn string_at(tokens: &[(infrac_syntax::token::Token, Span)], offset: usize) -> O
     let mut open: Option<usize> = None;
     let mut depth = 0usize;
     for (token, span) in tokens {
-        if span.start >= offset && open.is_some() && depth == 0 {
+        if span.start() >= offset && open.is_some() && depth == 0 {
             // The next token after the cursor: are we still in the string's text?
             return match token.kind {
                 Kind::StrText | Kind::StrClose => Some(Span::new(
                     open.unwrap_or(0),
                     if token.kind == Kind::StrClose {
-                        span.end
+                        span.end()
                     } else {
-                        string_end(tokens, span.start)
+                        string_end(tokens, span.start())
                     },
                 )),
                 _ => None,
             };
         }
-        if span.start >= offset {
+        if span.start() >= offset {
             return None;
         }
         match token.kind {
-            Kind::StrOpen if depth == 0 && open.is_none() => open = Some(span.start),
+            Kind::StrOpen if depth == 0 && open.is_none() => open = Some(span.start()),
             Kind::StrOpen => depth += 1,
             Kind::InterpOpen => depth += 1,
             Kind::InterpClose => depth = depth.saturating_sub(1),
             Kind::StrClose if depth == 0 => {
-                if span.end > offset {
-                    return open.map(|o| Span::new(o, span.end));
+                if span.end() > offset {
+                    return open.map(|o| Span::new(o, span.end()));
                 }
                 open = None;
             }
@@ -285,8 +286,8 @@ fn string_at(tokens: &[(infrac_syntax::token::Token, Span)], offset: usize) -> O
 fn string_end(tokens: &[(infrac_syntax::token::Token, Span)], from: usize) -> usize {
     tokens
         .iter()
-        .find(|(t, s)| s.start >= from && t.kind == Kind::StrClose)
-        .map_or(from, |(_, s)| s.end)
+        .find(|(t, s)| s.start() >= from && t.kind == Kind::StrClose)
+        .map_or(from, |(_, s)| s.end())
 }
 
 /// Which resource block (and its kind) or trigger block holds `offset`.
@@ -302,15 +303,15 @@ fn place<'a>(ctx: &Ctx<'a>, offset: usize) -> Place<'a> {
         return Place::TopLevel;
     };
     let inside = |block: &Block| {
-        block.span.start < offset
-            && (offset < block.span.end || !ctx.text[block.span.range()].ends_with('}'))
+        block.span.start() < offset
+            && (offset < block.span.end() || !ctx.text[block.span.range()].ends_with('}'))
     };
     match item {
         Item::Resource(r) => match (&r.block, r.kind.kind) {
             (Some(block), Some(kind)) if inside(block) => Place::ResourceBlock(schema(kind), block),
             (Some(block), None) if inside(block) => Place::Header,
-            _ if offset <= r.name.span.end && offset > r.kind.span.end => Place::Header,
-            _ if r.span.end < offset => Place::TopLevel,
+            _ if offset <= r.name.span.end() && offset > r.kind.span.end() => Place::Header,
+            _ if r.span.end() < offset => Place::TopLevel,
             _ => Place::TopLevel,
         },
         Item::Trigger(t) => match &t.block {
@@ -344,7 +345,7 @@ fn in_place(
             matches!(
                 t.kind,
                 Kind::LBrace | Kind::Semi | Kind::Comma | Kind::RBrace
-            ) || ctx.text[s.end..word.start].contains('\n')
+            ) || ctx.text[s.end()..word.start()].contains('\n')
         }
     };
     if !starts_member {
@@ -353,7 +354,7 @@ fn in_place(
     match place(ctx, offset) {
         Place::ResourceBlock(kind_schema, block) => attributes(ctx, kind_schema, block, word),
         Place::TriggerBlock(_, block) => {
-            let set = block.members.iter().any(|m| matches!(m, Member::Attr(a) if a.name.text == "env" && !a.name.span.touches(word.start)));
+            let set = block.members.iter().any(|m| matches!(m, Member::Attr(a) if a.name.text == "env" && !a.name.span.touches(word.start())));
             if !set {
                 ctx.push(
                     "env",
@@ -425,7 +426,7 @@ fn attributes(ctx: &mut Ctx<'_>, kind_schema: &'static KindSchema, block: &Block
         .members
         .iter()
         .filter_map(|m| match m {
-            Member::Attr(a) if !a.name.span.touches(word.start) || a.name.span != word => {
+            Member::Attr(a) if !a.name.span.touches(word.start()) || a.name.span != word => {
                 Some(a.name.text.as_str())
             }
             _ => None,

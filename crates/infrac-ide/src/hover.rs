@@ -29,7 +29,7 @@ pub fn hover(analysis: &Analysis, file: FileId, offset: usize, now: i64) -> Opti
     if syntax
         .comments
         .iter()
-        .any(|c| c.span.start < offset && offset < c.span.end)
+        .any(|c| c.span.start() < offset && offset < c.span.end())
     {
         return None;
     }

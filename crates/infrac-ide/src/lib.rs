@@ -350,7 +350,7 @@ pub(crate) fn clamp_offset(text: &str, offset: usize) -> usize {
 
 /// The item of `file` whose span holds `offset` (touching its end counts).
 pub(crate) fn item_at(file: &SourceFile, offset: usize) -> Option<&Item> {
-    let index = file.items.partition_point(|i| i.span().end < offset);
+    let index = file.items.partition_point(|i| i.span().end() < offset);
     file.items.get(index).filter(|i| i.span().touches(offset))
 }
 

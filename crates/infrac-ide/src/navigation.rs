@@ -57,7 +57,7 @@ pub fn references(
             span: r.span,
         })
         .collect();
-    uses.sort_by_key(|l| (l.file, l.span.start));
+    uses.sort_by_key(|l| (l.file, l.span.start()));
     uses.dedup();
     out.extend(uses);
     out
@@ -100,7 +100,7 @@ pub fn document_highlights(analysis: &Analysis, file: FileId, offset: usize) -> 
                 kind: HighlightKind::Read,
             }),
     );
-    out.sort_by_key(|h| h.span.start);
+    out.sort_by_key(|h| h.span.start());
     out.dedup();
     out
 }
@@ -186,8 +186,8 @@ pub fn rename(
             replacement: new_name.to_string(),
         })
         .collect();
-    edits.sort_by_key(|e| (e.file, e.span.start));
-    edits.dedup_by_key(|e| (e.file, e.span.start));
+    edits.sort_by_key(|e| (e.file, e.span.start()));
+    edits.dedup_by_key(|e| (e.file, e.span.start()));
     Ok(edits)
 }
 
@@ -289,7 +289,7 @@ mod tests {
             .iter()
             .map(|l| {
                 let f = analysis.project.file(l.file);
-                let lc = f.line_index.line_col(&f.text, l.span.start);
+                let lc = f.line_index.line_col(&f.text, l.span.start());
                 format!(
                     "{}:{}:{} {}",
                     f.path.display(),

@@ -138,8 +138,8 @@ pub fn folding_ranges(analysis: &Analysis, file: FileId) -> Vec<FoldingRange> {
     let index = &source.line_index;
     let mut out = Vec::new();
     let mut push = |span: Span, comment: bool| {
-        let start_line = index.line_of(span.start);
-        let end_line = index.line_of(span.end.saturating_sub(1).max(span.start));
+        let start_line = index.line_of(span.start());
+        let end_line = index.line_of(span.end().saturating_sub(1).max(span.start()));
         if end_line > start_line {
             out.push(FoldingRange {
                 start_line,
@@ -170,10 +170,15 @@ pub fn folding_ranges(analysis: &Analysis, file: FileId) -> Vec<FoldingRange> {
     // Runs of consecutive line comments (doc comments included).
     let mut run: Option<(usize, usize)> = None;
     for comment in &syntax.comments {
-        let line = index.line_of(comment.span.start);
+        let line = index.line_of(comment.span.start());
         if comment.kind == CommentKind::Block {
-            let end_line =
-                index.line_of(comment.span.end.saturating_sub(1).max(comment.span.start));
+            let end_line = index.line_of(
+                comment
+                    .span
+                    .end()
+                    .saturating_sub(1)
+                    .max(comment.span.start()),
+            );
             if end_line > line {
                 out.push(FoldingRange {
                     start_line: line,

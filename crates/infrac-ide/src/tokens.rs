@@ -113,12 +113,12 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
         } else {
             TokenType::Variable
         };
-        roles.insert(symbol.name_span.start, (ty, modifiers));
+        roles.insert(symbol.name_span.start(), (ty, modifiers));
     }
     for reference in model.references.iter().filter(|r| r.file == file) {
         let readonly = model.symbols[reference.symbol].kind == ModelSymbolKind::Let;
         roles.insert(
-            reference.span.start,
+            reference.span.start(),
             (
                 TokenType::Variable,
                 if readonly {
@@ -133,12 +133,12 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
         let block = match item {
             Item::Resource(r) => r.block.as_ref(),
             Item::Trigger(t) => {
-                roles.insert(t.event.span.start, (TokenType::Method, none));
+                roles.insert(t.event.span.start(), (TokenType::Method, none));
                 roles
-                    .entry(t.source.span.start)
+                    .entry(t.source.span.start())
                     .or_insert((TokenType::Variable, none));
                 roles
-                    .entry(t.target.span.start)
+                    .entry(t.target.span.start())
                     .or_insert((TokenType::Variable, none));
                 t.block.as_ref()
             }
@@ -151,7 +151,7 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
         for member in block.map_or(&[][..], |b| b.members.as_slice()) {
             if let Member::Attr(a) = member {
                 roles.insert(
-                    a.name.span.start,
+                    a.name.span.start(),
                     (TokenType::Property, TokenModifiers::NONE),
                 );
                 mark_expr(&a.value, &mut roles);
@@ -174,10 +174,10 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
                 none.with(TokenModifier::DefaultLibrary),
             ),
             k if k.is_keyword() => roles
-                .get(&span.start)
+                .get(&span.start())
                 .copied()
                 .unwrap_or((TokenType::Keyword, none)),
-            Kind::Ident => match roles.get(&span.start) {
+            Kind::Ident => match roles.get(&span.start()) {
                 Some(&role) => role,
                 None => continue,
             },
@@ -203,7 +203,7 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
             none
         };
         // Block comments are split at line ends: a token may not span lines.
-        let mut start = comment.span.start;
+        let mut start = comment.span.start();
         for line in text[comment.span.range()].split_inclusive('\n') {
             let len = line.trim_end_matches(['\n', '\r']).len();
             if len > 0 {
@@ -216,7 +216,7 @@ pub fn semantic_tokens(analysis: &Analysis, file: FileId) -> Vec<SemanticToken> 
             start += line.len();
         }
     }
-    out.sort_by_key(|t| t.span.start);
+    out.sort_by_key(|t| t.span.start());
     out
 }
 
@@ -227,14 +227,17 @@ fn mark_expr(
     match &expr.kind {
         ExprKind::Path(parts) => {
             for part in parts.iter().skip(1) {
-                roles.insert(part.span.start, (TokenType::Property, TokenModifiers::NONE));
+                roles.insert(
+                    part.span.start(),
+                    (TokenType::Property, TokenModifiers::NONE),
+                );
             }
         }
         ExprKind::List(items) => items.iter().for_each(|i| mark_expr(i, roles)),
         ExprKind::Map(entries) => {
             for entry in entries {
                 roles.insert(
-                    entry.key.span.start,
+                    entry.key.span.start(),
                     (TokenType::Property, TokenModifiers::NONE),
                 );
                 mark_expr(&entry.value, roles);

@@ -178,7 +178,7 @@ fn completion_offers_a_services_attributes_and_values() {
 fn apply(text: &str, edits: &[infrac_syntax::TextEdit]) -> String {
     let mut out = text.to_string();
     let mut edits = edits.to_vec();
-    edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.span.start()));
     for e in edits {
         out.replace_range(e.span.range(), &e.replacement);
     }
@@ -227,7 +227,7 @@ fn the_service_keyword_is_a_type_token_and_a_service_is_a_symbol() {
     let tokens = infrac_ide::semantic_tokens(&analysis, FileId(0));
     let keyword = tokens
         .iter()
-        .find(|t| t.span.start == start)
+        .find(|t| t.span.start() == start)
         .expect("a token on `service`");
     assert_eq!(keyword.ty, TokenType::Type);
     assert_eq!(keyword.span.len(), "service".len());

@@ -42,8 +42,8 @@ pub fn position(encoding: Encoding, file: &SourceFile, offset: usize) -> Positio
 
 pub fn range(encoding: Encoding, file: &SourceFile, span: Span) -> Range {
     Range::new(
-        position(encoding, file, span.start),
-        position(encoding, file, span.end),
+        position(encoding, file, span.start()),
+        position(encoding, file, span.end()),
     )
 }
 
@@ -117,7 +117,7 @@ pub fn diagnostic(
         } else if let Some(source) = analysis.project.files.get(label.file.0 as usize) {
             let line = source
                 .line_index
-                .line_of(label.span.start.min(source.text.len()))
+                .line_of(label.span.start().min(source.text.len()))
                 + 1;
             let name = source.path.file_name().map_or_else(
                 || source.path.display().to_string(),
@@ -231,7 +231,7 @@ pub fn completion_item(
     let text_edit = if caps.insert_replace && item.replace.touches(cursor) {
         CompletionTextEdit::InsertAndReplace(InsertReplaceEdit {
             new_text: text,
-            insert: range(caps.encoding, file, Span::new(item.replace.start, cursor)),
+            insert: range(caps.encoding, file, Span::new(item.replace.start(), cursor)),
             replace,
         })
     } else {
@@ -524,8 +524,8 @@ pub fn semantic_tokens(
     let mut data = Vec::with_capacity(tokens.len());
     let (mut line, mut column) = (0u32, 0u32);
     for token in tokens {
-        let start = position(encoding, file, token.span.start);
-        let end = position(encoding, file, token.span.end);
+        let start = position(encoding, file, token.span.start());
+        let end = position(encoding, file, token.span.end());
         if (start.line, start.character) < (line, column) {
             continue; // out of order: the relative format cannot say it
         }

@@ -85,7 +85,7 @@ pub fn render_human(plan: &Plan, color: bool) -> String {
     }
     // Declarations in source order; those gone from the program last.
     groups.sort_by(|a, b| match (a.origin, b.origin) {
-        (Some(x), Some(y)) => (&x.file, x.span.start).cmp(&(&y.file, y.span.start)),
+        (Some(x), Some(y)) => (&x.file, x.span.start()).cmp(&(&y.file, y.span.start())),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => a.title.cmp(&b.title),

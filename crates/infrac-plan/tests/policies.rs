@@ -222,7 +222,7 @@ fn every_node_points_at_its_declaration() {
             let declaration = node.id.split('/').next().expect("declaration");
             assert!(source.contains(declaration), "{}: {source}", node.id);
         }
-        assert_eq!(o.line, text[..o.span.start].matches('\n').count() + 1);
+        assert_eq!(o.line, text[..o.span.start()].matches('\n').count() + 1);
     }
 }
 

@@ -316,8 +316,8 @@ impl StrLit {
 
     /// The span of the text between the quotes.
     pub fn inner_span(&self) -> Span {
-        let end = self.span.end.saturating_sub(1).max(self.span.start + 1);
-        Span::new((self.span.start + 1).min(end), end)
+        let end = self.span.end().saturating_sub(1).max(self.span.start() + 1);
+        Span::new((self.span.start() + 1).min(end), end)
     }
 }
 

@@ -58,8 +58,8 @@ pub fn reparse_in_place(parsed: &mut Parsed, old_src: &str, new_src: &str, file:
         }
     }
     let comments = &mut parsed.file.comments;
-    let before = comments.partition_point(|c| c.span.end <= start);
-    let kept_after = comments.partition_point(|c| c.span.start < old_stop);
+    let before = comments.partition_point(|c| c.span.end() <= start);
+    let kept_after = comments.partition_point(|c| c.span.start() < old_stop);
     if delta != 0 {
         for c in &mut comments[kept_after..] {
             c.span.shift(delta);
@@ -107,25 +107,25 @@ fn window(old: &Parsed, old_src: &str, new_src: &str, file: FileId) -> Option<Wi
 
     // The window starts at the start of the item before the change (or of the file), at
     // column 0.
-    let mut first = items.partition_point(|i| i.span().end < prefix);
-    if items.get(first).is_none_or(|i| i.span().start > prefix) {
+    let mut first = items.partition_point(|i| i.span().end() < prefix);
+    if items.get(first).is_none_or(|i| i.span().start() > prefix) {
         first = first.saturating_sub(1);
     }
-    while first > 0 && !at_line_start(old_b, items[first].span().start) {
+    while first > 0 && !at_line_start(old_b, items[first].span().start()) {
         first -= 1;
     }
     let start = if first == 0 {
         0
     } else {
-        items[first].span().start
+        items[first].span().start()
     };
     // It ends at the start of the first item wholly after the change, at column 0 (or at the
     // end of the file).
-    let mut after = items.partition_point(|i| i.span().start <= old_end);
-    while after < items.len() && !at_line_start(old_b, items[after].span().start) {
+    let mut after = items.partition_point(|i| i.span().start() <= old_end);
+    while after < items.len() && !at_line_start(old_b, items[after].span().start()) {
         after += 1;
     }
-    let old_stop = items.get(after).map_or(old_b.len(), |i| i.span().start);
+    let old_stop = items.get(after).map_or(old_b.len(), |i| i.span().start());
     if start > prefix || old_stop < old_end {
         return None;
     }
@@ -190,8 +190,8 @@ trait Shift {
 impl Shift for Span {
     fn shift(&mut self, by: isize) {
         *self = Span::new(
-            self.start.saturating_add_signed(by),
-            self.end.saturating_add_signed(by),
+            self.start().saturating_add_signed(by),
+            self.end().saturating_add_signed(by),
         );
     }
 }

@@ -16,4 +16,4 @@ pub mod token;
 pub use diagnostic::{Code, Diagnostic, Fix, Label, Severity, TextEdit};
 pub use incremental::{reparse, reparse_in_place};
 pub use parser::{parse, Parsed};
-pub use span::{FileId, LineCol, LineIndex, Span};
+pub use span::{FileId, LineCol, LineIndex, Span, MAX_FILE_LEN};

@@ -13,7 +13,7 @@ use crate::ast::{
 };
 use crate::diagnostic::{Code, Diagnostic};
 use crate::lexer::{lex, unescape, Comment, CommentKind};
-use crate::span::{FileId, Span};
+use crate::span::{FileId, Span, MAX_FILE_LEN};
 use crate::token::{Kind, Token};
 use chumsky::error::{EmptyErr, LabelError, Rich, RichPattern, RichReason};
 use chumsky::input::ValueInput;
@@ -59,6 +59,21 @@ pub struct Parsed {
 }
 
 pub fn parse(src: &str, file: FileId) -> Parsed {
+    if src.len() > MAX_FILE_LEN {
+        // Spans are 32-bit: such a file is read as empty, with the reason.
+        return Parsed {
+            file: SourceFile::default(),
+            diagnostics: vec![Diagnostic::new(
+                Code::E0002,
+                file,
+                Span::empty(0),
+                format!(
+                    "this file is {} bytes long; infrac reads files of up to {MAX_FILE_LEN} bytes (4 GiB)",
+                    src.len()
+                ),
+            )],
+        };
+    }
     let lexed = lex(src, file);
     let mut diagnostics = lexed.diagnostics;
     let tokens = limit_nesting(lexed.tokens, file, &mut diagnostics);
@@ -86,17 +101,17 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
         .into_iter()
         .map(|e| syntax_diagnostic(&e, src, &tokens, file))
         .collect();
-    syntax.sort_by_key(|d| (d.span.start, d.span.end));
-    syntax.dedup_by_key(|d| d.span.start);
+    syntax.sort_by_key(|d| (d.span.start(), d.span.end()));
+    syntax.dedup_by_key(|d| d.span.start());
     // A lexical error already explains the tokens around it; a syntax error on the same line
     // would say the same thing again.
     syntax.retain(|s| {
         !diagnostics
             .iter()
-            .any(|l| same_line(src, l.span.start, s.span.start))
+            .any(|l| same_line(src, l.span.start(), s.span.start()))
     });
     diagnostics.extend(syntax);
-    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    diagnostics.sort_by_key(|d| (d.span.start(), d.span.end()));
 
     attach_docs(&mut items, &lexed.comments, src);
     Parsed {
@@ -630,7 +645,7 @@ fn syntax_diagnostic(
     };
     // When the unexpected token starts a new line, the mistake is at the end of the line before
     // (a missing value or `}`): point there.
-    let index = tokens.partition_point(|(_, s)| s.start < span.start);
+    let index = tokens.partition_point(|(_, s)| s.start() < span.start());
     let stray_closer = matches!(
         found_kind,
         Some(Kind::RBrace | Kind::RBracket | Kind::RParen)
@@ -685,12 +700,12 @@ fn found_text(token: Token, span: Span, src: &str) -> String {
 /// Gives each declaration the `///` comments right above it (no blank line between).
 pub(crate) fn attach_docs(items: &mut [Item], comments: &[Comment], src: &str) {
     for item in items.iter_mut() {
-        let start = item.span().start;
+        let start = item.span().start();
         let mut end_of_docs = start;
         let mut lines: Vec<&str> = Vec::new();
-        let before = comments.partition_point(|c| c.span.end <= start);
+        let before = comments.partition_point(|c| c.span.end() <= start);
         for comment in comments[..before].iter().rev() {
-            let gap = &src[comment.span.end..end_of_docs];
+            let gap = &src[comment.span.end()..end_of_docs];
             if comment.kind != CommentKind::Doc
                 || !gap.trim().is_empty()
                 || gap.matches('\n').count() > 1
@@ -700,7 +715,7 @@ pub(crate) fn attach_docs(items: &mut [Item], comments: &[Comment], src: &str) {
             let text = &src[comment.span.range()];
             let text = text.strip_prefix("///").unwrap_or(text);
             lines.push(text.strip_prefix(' ').unwrap_or(text).trim_end());
-            end_of_docs = comment.span.start;
+            end_of_docs = comment.span.start();
         }
         if lines.is_empty() {
             continue;

@@ -3,23 +3,40 @@
 use std::fmt;
 
 /// A half-open byte range `start..end` in one source file.
+///
+/// Kept as two `u32`s: the tree and the model hold a span for nearly every node, and half the
+/// size is megabytes on a big project. A source file is at most 4 GiB ([`MAX_FILE_LEN`]).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Span {
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
 }
+
+/// The longest source file a span can address.
+pub const MAX_FILE_LEN: usize = u32::MAX as usize;
 
 impl Span {
     pub const fn new(start: usize, end: usize) -> Self {
-        Self { start, end }
+        Self {
+            start: start as u32,
+            end: end as u32,
+        }
     }
 
     pub const fn empty(at: usize) -> Self {
-        Self { start: at, end: at }
+        Self::new(at, at)
+    }
+
+    pub const fn start(self) -> usize {
+        self.start as usize
+    }
+
+    pub const fn end(self) -> usize {
+        self.end as usize
     }
 
     pub const fn len(self) -> usize {
-        self.end - self.start
+        (self.end - self.start) as usize
     }
 
     pub const fn is_empty(self) -> bool {
@@ -29,12 +46,15 @@ impl Span {
     /// The smallest span covering both.
     #[must_use]
     pub fn cover(self, other: Span) -> Span {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     /// Whether `offset` lies inside the span or touches its end (a cursor right after a word).
     pub fn touches(self, offset: usize) -> bool {
-        self.start <= offset && offset <= self.end
+        self.start() <= offset && offset <= self.end()
     }
 
     pub fn contains_span(self, other: Span) -> bool {
@@ -42,7 +62,7 @@ impl Span {
     }
 
     pub fn range(self) -> std::ops::Range<usize> {
-        self.start..self.end
+        self.start()..self.end()
     }
 }
 
@@ -73,7 +93,7 @@ pub struct LineCol {
 #[derive(Clone, Debug)]
 pub struct LineIndex {
     /// Byte offset at which each line starts.
-    line_starts: Vec<usize>,
+    line_starts: Vec<u32>,
 }
 
 impl LineIndex {
@@ -81,7 +101,7 @@ impl LineIndex {
         // About one line per 30 bytes of source; memchr finds the newlines a word at a time.
         let mut line_starts = Vec::with_capacity(text.len() / 30 + 1);
         line_starts.push(0);
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| (i + 1) as u32));
         Self { line_starts }
     }
 
@@ -91,7 +111,10 @@ impl LineIndex {
 
     /// The 0-based line holding `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        match self
+            .line_starts
+            .binary_search(&(offset.min(MAX_FILE_LEN) as u32))
+        {
             Ok(line) => line,
             Err(next) => next - 1,
         }
@@ -99,7 +122,7 @@ impl LineIndex {
 
     /// Byte offset where the 0-based `line` starts, if it exists.
     pub fn line_start(&self, line: usize) -> Option<usize> {
-        self.line_starts.get(line).copied()
+        self.line_starts.get(line).map(|&start| start as usize)
     }
 
     /// 1-based line and column (in Unicode scalar values) of `offset` in `text`.
@@ -107,7 +130,7 @@ impl LineIndex {
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
         let offset = offset.min(text.len());
         let line = self.line_of(offset);
-        let start = self.line_starts[line];
+        let start = self.line_starts[line] as usize;
         let column = text
             .get(start..)
             .unwrap_or("")

@@ -29,8 +29,8 @@ fn render(text: &str) -> (String, usize) {
         out.push_str("-- diagnostics\n");
     }
     for d in &parsed.diagnostics {
-        let start = index.line_col(text, d.span.start);
-        let end = index.line_col(text, d.span.end);
+        let start = index.line_col(text, d.span.start());
+        let end = index.line_col(text, d.span.end());
         let _ = writeln!(
             out,
             "{} {}:{}-{}:{} {}",

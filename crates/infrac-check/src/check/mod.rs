@@ -62,7 +62,7 @@ pub fn check_project_at(project: &Project, fs: &dyn FileSystem, today: Date) -> 
     checker.check_compute_cycles();
     checker.check_untriggered();
     let mut diagnostics = checker.diagnostics;
-    diagnostics.sort_by_key(|d| (d.file, d.span.start, d.span.end, d.code));
+    diagnostics.sort_by_key(|d| (d.file, d.span.start(), d.span.end(), d.code));
     diagnostics.dedup();
     Checked {
         model: checker.model,
@@ -664,7 +664,7 @@ impl<'p> Checker<'p> {
                     )
                     .with_fix(
                         "Remove the pattern",
-                        Span::new(acc.bucket.span.end, acc.span.end),
+                        Span::new(acc.bucket.span.end(), acc.span.end()),
                         "",
                     ),
                 );
@@ -732,7 +732,7 @@ impl<'p> Checker<'p> {
         for &(a, b, hint) in kind_schema.exactly_one_of {
             match (written.get(a), written.get(b)) {
                 (Some(&(first, _)), Some(&(second, _))) => {
-                    let (first, second) = if first.start <= second.start {
+                    let (first, second) = if first.start() <= second.start() {
                         (first, second)
                     } else {
                         (second, first)
@@ -833,9 +833,9 @@ impl<'p> Checker<'p> {
         let (span, replacement) = match &r.block {
             Some(block)
                 if block.span.len() >= 2
-                    && text.as_bytes().get(block.span.end - 1) == Some(&b'}') =>
+                    && text.as_bytes().get(block.span.end() - 1) == Some(&b'}') =>
             {
-                let close = block.span.end - 1;
+                let close = block.span.end() - 1;
                 let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
                 let before_close = &text[line_start..close];
                 if before_close.trim().is_empty() {
@@ -850,11 +850,11 @@ impl<'p> Checker<'p> {
                 }
             }
             Some(block) => (
-                Span::empty(block.span.end),
+                Span::empty(block.span.end()),
                 format!(" {}", joined("", "; ")),
             ),
             None => (
-                Span::empty(r.name.span.end),
+                Span::empty(r.name.span.end()),
                 format!(" {{\n{}\n}}", joined("  ", "\n")),
             ),
         };

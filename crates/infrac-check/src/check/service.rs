@@ -101,15 +101,15 @@ impl Checker<'_> {
             Member::Attr(a) if a.name.text == name => Some(a.span),
             _ => None,
         }) else {
-            return Span::empty(r.name.span.end);
+            return Span::empty(r.name.span.end());
         };
         let text = &self.project.file(file).text;
-        let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[span.end..]
+        let line_start = text[..span.start()].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[span.end()..]
             .find('\n')
-            .map_or(text.len(), |i| span.end + i + 1);
-        let alone = text[line_start..span.start].trim().is_empty()
-            && text[span.end..line_end].trim().is_empty();
+            .map_or(text.len(), |i| span.end() + i + 1);
+        let alone = text[line_start..span.start()].trim().is_empty()
+            && text[span.end()..line_end].trim().is_empty();
         if alone {
             Span::new(line_start, line_end)
         } else {

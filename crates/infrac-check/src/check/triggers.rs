@@ -132,7 +132,7 @@ impl Checker<'_> {
                     block.span,
                     "a function trigger takes no block: the function receives the event itself as its argument",
                 )
-                .with_fix("Remove the block", Span::new(t.target.span.end, block.span.end), ""),
+                .with_fix("Remove the block", Span::new(t.target.span.end(), block.span.end()), ""),
             );
             return None;
         }

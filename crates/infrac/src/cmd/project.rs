@@ -41,7 +41,7 @@ pub fn load_and_check(path: &Path) -> Option<(Project, Checked)> {
 pub fn report_problems(project: &Project, problems: &[LowerProblem]) {
     for problem in problems {
         let file = project.file(problem.file);
-        let at = file.line_index.line_col(&file.text, problem.span.start);
+        let at = file.line_index.line_col(&file.text, problem.span.start());
         eprintln!(
             "error: {}:{}:{}: {}",
             file.path.display(),
