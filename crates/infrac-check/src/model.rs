@@ -5,7 +5,7 @@
 use crate::pattern::KeyPattern;
 use crate::schema::{schema, Default, Type};
 use infrac_syntax::ast::{AccessMode, ResourceKind, TargetKind};
-use infrac_syntax::{FileId, Span};
+use infrac_syntax::{FileId, Name, Span};
 use std::fmt;
 
 /// A resolved value.
@@ -19,28 +19,28 @@ pub enum Value {
     /// MiB.
     Size(u64),
     List(Vec<Value>),
-    Map(VecMap<String, Value>),
+    Map(VecMap<Name, Value>),
     /// A resource itself (`media`), not one of its values.
-    Resource(ResourceKind, String),
+    Resource(ResourceKind, Name),
     /// An int field of the triggering event (`event.size`), known only at run time.
-    EventInt(String),
+    EventInt(Name),
 }
 
 /// Part of a string: text, or something known only at deploy or run time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StrSegment {
-    Text(String),
+    Text(Name),
     /// `media.name`: a value of a resource, known after deploy.
     Ref {
-        resource: String,
-        attr: String,
+        resource: Name,
+        attr: Name,
     },
     /// `event.key`: a field of the event that started this run.
-    Event(String),
+    Event(Name),
 }
 
 impl Value {
-    pub fn text(text: impl Into<String>) -> Value {
+    pub fn text(text: impl Into<Name>) -> Value {
         Value::Str(vec![StrSegment::Text(text.into())])
     }
 
@@ -144,7 +144,7 @@ impl Value {
                     .collect();
                 format!("{{ {} }}", entries.join(", "))
             }
-            Value::Resource(_, name) => name.clone(),
+            Value::Resource(_, name) => name.to_string(),
             Value::EventInt(field) => format!("event.{field}"),
         }
     }
@@ -172,7 +172,7 @@ pub fn format_size(mebibytes: u64) -> String {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AccessModel {
     pub mode: AccessMode,
-    pub bucket: String,
+    pub bucket: Name,
     /// `None`: every key.
     pub pattern: Option<KeyPattern>,
     pub span: Span,
@@ -181,7 +181,7 @@ pub struct AccessModel {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceModel {
     pub kind: ResourceKind,
-    pub name: String,
+    pub name: Name,
     pub file: FileId,
     /// The whole declaration.
     pub span: Span,
@@ -346,7 +346,7 @@ impl ResourceModel {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TriggerModel {
-    pub source: String,
+    pub source: Name,
     pub source_kind: ResourceKind,
     pub event: &'static str,
     /// The pattern as written (`".mp4"`), for ids and display.
@@ -355,9 +355,9 @@ pub struct TriggerModel {
     /// The parentheses after the event and what is between them.
     pub args_span: Span,
     pub target_kind: TargetKind,
-    pub target: String,
+    pub target: Name,
     /// Environment added to a task's run (task triggers only).
-    pub env: VecMap<String, Value>,
+    pub env: VecMap<Name, Value>,
     pub file: FileId,
     pub span: Span,
     pub doc: Option<String>,
@@ -378,7 +378,7 @@ impl TriggerModel {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutputModel {
-    pub name: String,
+    pub name: Name,
     pub value: Value,
     pub file: FileId,
     pub span: Span,
@@ -395,7 +395,7 @@ pub enum SymbolKind {
 /// A declared name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Symbol {
-    pub name: String,
+    pub name: Name,
     pub kind: SymbolKind,
     pub file: FileId,
     pub name_span: Span,

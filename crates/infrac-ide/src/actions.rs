@@ -56,7 +56,7 @@ pub fn code_lenses(analysis: &Analysis, file: FileId) -> Vec<CodeLens> {
     let mut out = Vec::new();
     for item in &syntax.items {
         let (declaration, span) = match item {
-            Item::Resource(r) if r.kind.kind.is_some() => (r.name.text.clone(), r.name.span),
+            Item::Resource(r) if r.kind.kind.is_some() => (r.name.text.to_string(), r.name.span),
             Item::Trigger(t) => {
                 let id = analysis
                     .checked

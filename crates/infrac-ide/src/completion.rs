@@ -139,7 +139,7 @@ impl Ctx<'_> {
             .symbols
             .iter()
             .filter(|s| s.kind == SymbolKind::Resource(Some(kind)))
-            .map(|s| (s.name.clone(), s.doc.clone()))
+            .map(|s| (s.name.to_string(), s.doc.clone()))
             .collect();
         for (name, doc) in names {
             self.push(
@@ -407,7 +407,7 @@ fn top_level(ctx: &mut Ctx<'_>) {
         .resources
         .iter()
         .filter(|r| !schema(r.kind).events.is_empty())
-        .map(|r| (r.name.clone(), r.kind))
+        .map(|r| (r.name.to_string(), r.kind))
         .collect();
     for (name, kind) in sources {
         ctx.push(
@@ -864,7 +864,7 @@ fn values_for(ctx: &mut Ctx<'_>, kind_schema: &KindSchema, attr: &AttrSchema, bl
         .symbols
         .iter()
         .filter(|s| s.kind == SymbolKind::Let)
-        .map(|s| s.name.clone())
+        .map(|s| s.name.to_string())
         .collect();
     for name in lets {
         ctx.push(

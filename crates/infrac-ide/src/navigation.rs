@@ -152,7 +152,7 @@ pub fn prepare_rename(
                 .map(|r| r.span)
         })
         .ok_or(RenameError::NothingHere)?;
-    Ok((span, model.symbols[id].name.clone()))
+    Ok((span, model.symbols[id].name.to_string()))
 }
 
 /// The edits that rename the symbol at `offset` to `new_name` in every file, or why not.
@@ -240,7 +240,7 @@ pub fn workspace_symbols(analysis: &Analysis, query: &str) -> Vec<WorkspaceSymbo
             Some((
                 score,
                 WorkspaceSymbol {
-                    name: s.name.clone(),
+                    name: s.name.to_string(),
                     kind: s.kind,
                     location: Location {
                         file: s.file,

@@ -39,8 +39,8 @@ pub fn document_symbols(analysis: &Analysis, file: FileId) -> Vec<DocumentSymbol
     for item in &syntax.items {
         match item {
             Item::Resource(r) => out.push(DocumentSymbol {
-                name: r.name.text.clone(),
-                detail: Some(r.kind.text.clone()),
+                name: r.name.text.to_string(),
+                detail: Some(r.kind.text.to_string()),
                 kind: r
                     .kind
                     .kind
@@ -73,7 +73,7 @@ pub fn document_symbols(analysis: &Analysis, file: FileId) -> Vec<DocumentSymbol
                     .unwrap_or_default(),
             }),
             Item::Let(b) | Item::Output(b) => out.push(DocumentSymbol {
-                name: b.name.text.clone(),
+                name: b.name.text.to_string(),
                 detail: Some(text[b.value.span.range()].chars().take(40).collect()),
                 kind: if matches!(item, Item::Let(_)) {
                     SymbolKind::Let
@@ -96,7 +96,7 @@ fn member_symbols(block: &Block, text: &str) -> Vec<DocumentSymbol> {
         .iter()
         .filter_map(|m| match m {
             Member::Attr(a) => Some(DocumentSymbol {
-                name: a.name.text.clone(),
+                name: a.name.text.to_string(),
                 detail: Some(text[a.value.span.range()].chars().take(40).collect()),
                 kind: SymbolKind::Attribute,
                 span: a.span,

@@ -22,7 +22,7 @@ fn assert_same(analysis: &Analysis, what: &str) {
         .model
         .resources
         .iter()
-        .map(|r| r.name.clone())
+        .map(|r| r.name.to_string())
         .collect();
     declarations.extend(
         analysis

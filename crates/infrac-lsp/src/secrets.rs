@@ -57,7 +57,7 @@ impl Inner {
             .resources
             .iter()
             .filter(|r| r.kind == ResourceKind::Secret)
-            .map(|r| r.name.clone())
+            .map(|r| r.name.to_string())
             .collect();
         if names.is_empty() {
             return;

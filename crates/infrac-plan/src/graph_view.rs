@@ -27,8 +27,8 @@ fn declaration_edges(model: &Model) -> Vec<Edge> {
     for t in &model.triggers {
         let pattern = t.pattern_text.as_deref().unwrap_or("");
         edges.push(Edge {
-            from: t.source.clone(),
-            to: t.target.clone(),
+            from: t.source.to_string(),
+            to: t.target.to_string(),
             label: format!("{}({pattern})", t.event),
             dashed: false,
         });
@@ -40,8 +40,8 @@ fn declaration_edges(model: &Model) -> Vec<Edge> {
                 let _ = write!(label, " {p}");
             }
             edges.push(Edge {
-                from: r.name.clone(),
-                to: access.bucket.clone(),
+                from: r.name.to_string(),
+                to: access.bucket.to_string(),
                 label,
                 dashed: true,
             });

@@ -135,7 +135,12 @@ pub fn lower_outputs(
     model
         .outputs
         .iter()
-        .map(|o| (o.name.clone(), lowering.string_value(&o.value, &no_event)))
+        .map(|o| {
+            (
+                o.name.to_string(),
+                lowering.string_value(&o.value, &no_event),
+            )
+        })
         .collect()
 }
 
@@ -253,7 +258,7 @@ impl<'a> Lowering<'a> {
                 .map(|r| {
                     let name = names
                         .buckets
-                        .get(&r.name)
+                        .get(r.name.as_str())
                         .cloned()
                         .unwrap_or_else(|| namer.s3_bucket(&r.name));
                     (r.name.as_str(), name)
@@ -418,7 +423,7 @@ impl Lowering<'_> {
     fn string_value(&self, value: &Value, event: &dyn Fn(&str) -> Json) -> Json {
         match value {
             Value::Str(segments) => join(segments.iter().map(|s| match s {
-                StrSegment::Text(t) => Json::String(t.clone()),
+                StrSegment::Text(t) => Json::String(t.to_string()),
                 StrSegment::Ref { resource, attr } => self.resource_value(resource, attr),
                 StrSegment::Event(field) => event(field),
             })),
@@ -440,7 +445,7 @@ impl Lowering<'_> {
             Some(Value::Map(entries)) => entries
                 .iter()
                 .filter(|(_, v)| self.secret_of(v).is_none())
-                .map(|(k, v)| (k.clone(), to_text(self.string_value(v, &no_event))))
+                .map(|(k, v)| (k.to_string(), to_text(self.string_value(v, &no_event))))
                 .collect(),
             _ => BTreeMap::new(),
         };
@@ -513,7 +518,7 @@ impl Lowering<'_> {
             lifecycle,
             tags: self.tags(&r.name),
         };
-        self.add(Node::typed(&r.name, name, &props, &[], &origin));
+        self.add(Node::typed(r.name.as_str(), name, &props, &[], &origin));
     }
 
     /// The bucket's notification configuration: its function triggers, and EventBridge
@@ -525,7 +530,7 @@ impl Lowering<'_> {
         let origin = self.resource_origin(r);
         let bucket = self.bucket_name(&r.name);
         let mut functions = Vec::new();
-        let mut depends: Vec<String> = vec![r.name.clone()];
+        let mut depends: Vec<String> = vec![r.name.to_string()];
         let mut eventbridge = false;
         for t in triggers {
             match t.target_kind {
@@ -668,7 +673,7 @@ impl Lowering<'_> {
             tags: self.tags(&r.name),
         };
         self.add(Node::typed(
-            &r.name,
+            r.name.as_str(),
             name,
             &props,
             &[logs_id.as_str()],
@@ -911,7 +916,7 @@ impl Lowering<'_> {
             targets,
             tags: self.tags(&r.name),
         };
-        self.add(Node::typed(&r.name, name, &props, &[], &origin));
+        self.add(Node::typed(r.name.as_str(), name, &props, &[], &origin));
     }
 
     // ---- triggers ------------------------------------------------------------------------

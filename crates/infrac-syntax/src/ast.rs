@@ -5,6 +5,10 @@ use crate::lexer::Comment;
 use crate::span::Span;
 use std::sync::Arc;
 
+/// An identifier or a short text from the source. Names are short: up to 24 bytes sit inside
+/// the value itself, without an allocation of their own, and a copy is a copy of 24 bytes.
+pub type Name = compact_str::CompactString;
+
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct SourceFile {
     pub items: Vec<Item>,
@@ -13,7 +17,7 @@ pub struct SourceFile {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Ident {
-    pub text: String,
+    pub text: Name,
     pub span: Span,
 }
 
@@ -84,7 +88,7 @@ impl Item {
 #[derive(Clone, Debug, PartialEq)]
 pub struct KindWord {
     pub kind: Option<ResourceKind>,
-    pub text: String,
+    pub text: Name,
     pub span: Span,
 }
 
@@ -324,7 +328,7 @@ impl StrLit {
 #[derive(Clone, Debug, PartialEq)]
 pub enum StrPart {
     /// Literal text: `value` has escapes applied, `span` covers it as written.
-    Text { value: String, span: Span },
+    Text { value: Name, span: Span },
     /// `${ expr }`
     Interp(Expr),
 }

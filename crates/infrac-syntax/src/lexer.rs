@@ -4,6 +4,7 @@
 //! [`Kind::BadNumber`] token the parser accepts as an expression, and an unterminated string is
 //! closed at the end of its line, so that one lexical mistake gives one diagnostic.
 
+use crate::ast::Name;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 use crate::token::{Kind, Token};
@@ -367,8 +368,11 @@ fn char_len_at(src: &str, at: usize) -> usize {
 
 /// The value of a string's literal text with its escapes applied. The lexer has already
 /// reported bad escapes; they are kept as written.
-pub fn unescape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
+pub fn unescape(raw: &str) -> Name {
+    if !raw.contains('\\') {
+        return Name::from(raw);
+    }
+    let mut out = Name::with_capacity(raw.len());
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {
         if c != '\\' {

@@ -2,7 +2,7 @@
 //! parser (chumsky) and the syntax tree.
 //!
 //! Architecture invariant: this crate is pure. It does no IO and depends on nothing but
-//! chumsky; it never panics on any input, and always returns a tree plus diagnostics.
+//! chumsky (and memchr, compact_str); it never panics on any input, and always returns a tree plus diagnostics.
 
 pub mod ast;
 pub mod diagnostic;
@@ -13,6 +13,7 @@ pub mod sexpr;
 pub mod span;
 pub mod token;
 
+pub use ast::Name;
 pub use diagnostic::{Code, Diagnostic, Fix, Label, Severity, TextEdit};
 pub use incremental::{reparse, reparse_in_place};
 pub use parser::{parse, Parsed};

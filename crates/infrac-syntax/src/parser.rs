@@ -8,8 +8,8 @@
 
 use crate::ast::{
     Access, AccessMode, Attr, Binding, Block, DurationUnit, Expr, ExprKind, Ident, Item, KindWord,
-    MapEntry, Member, Resource, ResourceKind, SizeUnit, SourceFile, StrLit, StrPart, TargetKind,
-    Trigger,
+    MapEntry, Member, Name, Resource, ResourceKind, SizeUnit, SourceFile, StrLit, StrPart,
+    TargetKind, Trigger,
 };
 use crate::diagnostic::{Code, Diagnostic};
 use crate::lexer::{lex, unescape, Comment, CommentKind};
@@ -211,7 +211,7 @@ where
         .map_with(move |_, e| {
             let span = sp(e.span());
             Ident {
-                text: src[span.range()].to_string(),
+                text: Name::from(&src[span.range()]),
                 span,
             }
         })
@@ -370,7 +370,7 @@ where
         let path_head = ident
             .and_is(next_attribute.not())
             .or(tok(Kind::KwEvent).map(|span| Ident {
-                text: "event".to_string(),
+                text: Name::const_new("event"),
                 span,
             }));
         // After `.` any word is a field name, keywords included (`event.bucket`).
@@ -379,7 +379,7 @@ where
             .map_with(move |_, e| {
                 let span = sp(e.span());
                 Ident {
-                    text: src[span.range()].to_string(),
+                    text: Name::from(&src[span.range()]),
                     span,
                 }
             })
@@ -502,7 +502,7 @@ where
             let text = &src[span.range()];
             KindWord {
                 kind: ResourceKind::from_keyword(text),
-                text: text.to_string(),
+                text: Name::from(text),
                 span,
             }
         });

@@ -48,7 +48,7 @@ impl Checker<'_> {
             ExprKind::Path(parts) => {
                 let Some(head) = parts.first() else { return };
                 if parts.len() == 2 && parts[1].text == "value" && self.is_secret(&head.text) {
-                    out.push((expr.span, Some(head.text.clone())));
+                    out.push((expr.span, Some(head.text.to_string())));
                 } else if parts.len() == 1 {
                     if let Some(LetState::Done(Some(value))) = self.lets.get(head.text.as_str()) {
                         if self.holds_secret(value) {

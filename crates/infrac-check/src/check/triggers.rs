@@ -2,6 +2,7 @@
 //! loops with their narrowing fix (E0306), and functions or tasks nothing runs (W0001).
 
 use infrac_syntax::ast::AccessMode;
+use infrac_syntax::Name;
 
 use super::{
     did_you_mean, kind_article, list_names, schema, AccessModel, Block, Checker, Code, Context,
@@ -120,7 +121,7 @@ impl Checker<'_> {
         t: &Trigger,
         event: Option<&'static EventSchema>,
         file: FileId,
-    ) -> Option<VecMap<String, Value>> {
+    ) -> Option<VecMap<Name, Value>> {
         let Some(block) = &t.block else {
             return Some(VecMap::new());
         };
@@ -144,7 +145,7 @@ impl Checker<'_> {
         block: &Block,
         event: Option<&'static EventSchema>,
         file: FileId,
-    ) -> Option<VecMap<String, Value>> {
+    ) -> Option<VecMap<Name, Value>> {
         let mut env = VecMap::new();
         let mut seen: Option<Span> = None;
         let mut ok = true;

@@ -7,6 +7,7 @@ use super::{
     ExprKind, FileId, Ident, Item, LetState, Rule, RuntimeStatus, Span, StrLit, StrPart,
     StrSegment, SymbolKind, Type, Value, VecMap,
 };
+use infrac_syntax::Name;
 use std::path::{Path, PathBuf};
 
 impl Checker<'_> {
@@ -91,7 +92,7 @@ impl Checker<'_> {
             if let Some(StrSegment::Text(last)) = segments.last_mut() {
                 last.push_str(text);
             } else {
-                segments.push(StrSegment::Text(text.to_string()));
+                segments.push(StrSegment::Text(Name::from(text)));
             }
         };
         for part in &lit.parts {
@@ -130,7 +131,7 @@ impl Checker<'_> {
             }
         }
         if segments.is_empty() {
-            segments.push(StrSegment::Text(String::new()));
+            segments.push(StrSegment::Text(Name::default()));
         }
         // The model keeps every string to the end: without the slack of growth.
         segments.shrink_to_fit();

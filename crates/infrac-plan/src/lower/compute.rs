@@ -155,7 +155,7 @@ impl Lowering<'_> {
                 let secret = self.secret_of(value)?;
                 Some((
                     ContainerSecret {
-                        name: name.clone(),
+                        name: name.to_string(),
                         value_from: to_text(self.secret_parameter_arn(secret)),
                     },
                     secret.to_string(),
@@ -210,5 +210,5 @@ pub fn used_secrets(model: &Model) -> Vec<String> {
             }
         }
     }
-    out.into_iter().collect()
+    out.into_iter().map(String::from).collect()
 }

@@ -152,7 +152,7 @@ fn declared_secrets(model: &Model) -> Vec<String> {
         .resources
         .iter()
         .filter(|r| r.kind == ResourceKind::Secret)
-        .map(|r| r.name.clone())
+        .map(|r| r.name.to_string())
         .collect();
     names.sort();
     names.dedup();
