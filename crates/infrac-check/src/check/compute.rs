@@ -3,6 +3,7 @@
 
 use super::{AccessModel, Checker, Code, Diagnostic, ExprKind, FileId, HashMap, Resource};
 use crate::compute::added_env;
+use crate::model::SymbolKind;
 use infrac_syntax::ast::{AccessMode, Member};
 
 impl Checker<'_> {
@@ -49,22 +50,22 @@ impl Checker<'_> {
     /// E0306: a function or task that can start itself through `runs` and `invokes`. Each
     /// cycle is reported once, at the access that closes it.
     pub(super) fn check_compute_cycles(&mut self) {
-        // Edges in declaration order, so reports are stable.
-        let mut edges: HashMap<&str, Vec<&AccessModel>> = HashMap::default();
-        let mut files: HashMap<&str, FileId> = HashMap::default();
+        // Only a declaration that starts another can be on a cycle, so the graph holds those
+        // alone: a few in most programs, however many resources they declare. Edges in
+        // declaration order, so reports are stable.
+        let mut edges: HashMap<&str, (FileId, Vec<&AccessModel>)> = HashMap::default();
         let mut order: Vec<&str> = Vec::new();
-        for r in &self.model.resources {
-            if files.insert(r.name.as_str(), r.file).is_some() {
+        for (index, r) in self.model.resources.iter().enumerate() {
+            let out: Vec<&AccessModel> = r
+                .access
+                .iter()
+                .filter(|a| matches!(a.mode, AccessMode::Runs | AccessMode::Invokes))
+                .collect();
+            if out.is_empty() || !self.first_resource_named(index) {
                 continue;
             }
             order.push(&r.name);
-            edges.insert(
-                &r.name,
-                r.access
-                    .iter()
-                    .filter(|a| matches!(a.mode, AccessMode::Runs | AccessMode::Invokes))
-                    .collect(),
-            );
+            edges.insert(&r.name, (r.file, out));
         }
         // Depth-first search; an edge to a declaration still on the path closes a cycle.
         let mut marks: HashMap<&str, Mark> = HashMap::default();
@@ -79,7 +80,7 @@ impl Checker<'_> {
             while let Some(top) = stack.last_mut() {
                 let (node, next) = *top;
                 top.1 += 1;
-                let out = edges.get(node).map_or(&[][..], Vec::as_slice);
+                let out = edges.get(node).map_or(&[][..], |(_, out)| out.as_slice());
                 let Some(&edge) = out.get(next) else {
                     marks.insert(node, Mark::Done);
                     stack.pop();
@@ -90,7 +91,7 @@ impl Checker<'_> {
                     Some(Mark::OnPath) => {
                         let from = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
                         let path: Vec<&str> = stack[from..].iter().map(|(n, _)| *n).collect();
-                        if let Some(&file) = files.get(node) {
+                        if let Some(&(file, _)) = edges.get(node) {
                             found.push(cycle_diagnostic(&path, edge, file));
                         }
                     }
@@ -104,6 +105,24 @@ impl Checker<'_> {
             }
         }
         self.diagnostics.extend(found);
+    }
+
+    /// Whether the resource at `index` of the model is the first declared with its name (a
+    /// later one is a duplicate, reported as E0102, and takes no part in the graph).
+    fn first_resource_named(&self, index: usize) -> bool {
+        let r = &self.model.resources[index];
+        match self
+            .names
+            .get(r.name.as_str())
+            .map(|&id| &self.model.symbols[id])
+        {
+            Some(first) if matches!(first.kind, SymbolKind::Resource(Some(_))) => {
+                first.file == r.file && first.name_span == r.name_span
+            }
+            // The name was first taken by a `let`, an `output` or a declaration of an unknown
+            // kind (all already reported): look for the first resource itself.
+            _ => self.model.resources.iter().position(|o| o.name == r.name) == Some(index),
+        }
     }
 }
 
