@@ -186,7 +186,6 @@ pub struct ResourceModel {
     /// The whole declaration.
     pub span: Span,
     pub name_span: Span,
-    pub doc: Option<String>,
     /// The attributes the program sets, with their spans (of the whole `name = value`).
     pub attrs: Attrs,
     pub access: Vec<AccessModel>,
@@ -360,7 +359,6 @@ pub struct TriggerModel {
     pub env: VecMap<Name, Value>,
     pub file: FileId,
     pub span: Span,
-    pub doc: Option<String>,
 }
 
 impl TriggerModel {

@@ -538,7 +538,6 @@ impl<'p> Checker<'p> {
             file,
             span: r.span,
             name_span: r.name.span,
-            doc: r.doc.clone(),
             attrs: {
                 attrs.shrink_to_fit();
                 attrs

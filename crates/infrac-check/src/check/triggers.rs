@@ -58,7 +58,6 @@ impl Checker<'_> {
             env,
             file,
             span: t.span,
-            doc: t.doc.clone(),
         });
     }
 
