@@ -155,6 +155,26 @@ impl Ctx<'_> {
 }
 
 pub fn completions(analysis: &Analysis, file: FileId, offset: usize) -> Vec<CompletionItem> {
+    complete(analysis, file, offset, Lexing::FromItemBefore)
+}
+
+/// Where [`complete`] starts lexing.
+#[derive(Clone, Copy)]
+enum Lexing {
+    /// Only from an item or two back ([`lex_start`]): the tokens before the cursor are what
+    /// decide, and the whole of a 90,000-line file takes milliseconds to lex.
+    FromItemBefore,
+    /// The whole file, for tests that show the two agree.
+    #[cfg(test)]
+    WholeFile,
+}
+
+fn complete(
+    analysis: &Analysis,
+    file: FileId,
+    offset: usize,
+    lexing: Lexing,
+) -> Vec<CompletionItem> {
     let Some((text, syntax)) = analysis.source(file) else {
         return Vec::new();
     };
@@ -168,7 +188,17 @@ pub fn completions(analysis: &Analysis, file: FileId, offset: usize) -> Vec<Comp
     }
     let word = word_at(text, offset);
     let prefix_start = word.start();
-    let tokens = lex(text, file).tokens;
+    let base = match lexing {
+        Lexing::FromItemBefore => lex_start(text, syntax, offset),
+        #[cfg(test)]
+        Lexing::WholeFile => 0,
+    };
+    let mut tokens = lex(&text[base..], file).tokens;
+    if base > 0 {
+        for (_, span) in &mut tokens {
+            *span = Span::new(span.start() + base, span.end() + base);
+        }
+    }
     // Inside a string (not in an interpolation): complete the whole string.
     let inside_string = string_at(&tokens, offset);
     let before =
@@ -244,6 +274,21 @@ fn subsequence(label: &str, typed: &str) -> bool {
 }
 
 /// The span of the string literal holding `offset`, when the cursor is in its text.
+/// Where completion starts lexing: the start of the top-level item before the one at
+/// `offset` (so the cursor has the tokens of an item before it too), among items that begin a
+/// line, where the lexer is in its plain state; else the file's start.
+fn lex_start(text: &str, syntax: &SourceFile, offset: usize) -> usize {
+    let bytes = text.as_bytes();
+    let upto = syntax.items.partition_point(|i| i.span().start() <= offset);
+    syntax.items[..upto]
+        .iter()
+        .rev()
+        .map(|i| i.span().start())
+        .filter(|&start| start == 0 || bytes.get(start - 1) == Some(&b'\n'))
+        .nth(1)
+        .unwrap_or(0)
+}
+
 fn string_at(tokens: &[(infrac_syntax::token::Token, Span)], offset: usize) -> Option<Span> {
     let mut open: Option<usize> = None;
     let mut depth = 0usize;
@@ -904,6 +949,47 @@ mod plain_text_tests {
 mod tests {
     use super::*;
     use crate::fixture::analysis;
+
+    /// Lexing from an item before the cursor completes exactly as lexing the whole file, at
+    /// every offset of the examples (strings with interpolations, comments, triggers with
+    /// blocks, several items per file) and of a file with mistakes in it.
+    #[test]
+    fn completing_from_the_item_before_is_completing_from_the_start() {
+        let mut programs: Vec<String> = Vec::new();
+        for dir in [
+            "thumbnailer",
+            "gallery",
+            "access-patterns",
+            "nightly-cleanup",
+        ] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../examples")
+                .join(dir);
+            for entry in std::fs::read_dir(&dir).expect("example folder") {
+                let path = entry.expect("entry").path();
+                if path.extension().is_some_and(|e| e == "infra") {
+                    programs.push(std::fs::read_to_string(path).expect("example file"));
+                }
+            }
+        }
+        programs.push(
+            "bucket media {}\n\nfunction f {\n  runtime = \"nodejs24.x\n  reads me\n}\n\n\
+             /* a comment\n  over lines */\nmedia.on_put(\"${x\") -> task t {\n  env = { K = \"a${event.}\" }\n}\n  \
+             bucket indented {}\nbuc\n"
+                .to_string(),
+        );
+        assert!(programs.len() >= 5, "found {} programs", programs.len());
+        for program in &programs {
+            let (a, file, _) = analysis(program, &[]);
+            for offset in (0..=program.len()).filter(|&o| program.is_char_boundary(o)) {
+                assert_eq!(
+                    complete(&a, file, offset, Lexing::FromItemBefore),
+                    complete(&a, file, offset, Lexing::WholeFile),
+                    "at offset {offset} of:\n{program}"
+                );
+            }
+        }
+    }
 
     fn labels(program: &str) -> String {
         let (a, file, offset) = analysis(program, &[]);
