@@ -148,6 +148,39 @@ fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     }
 }
 
+/// At most how many references a block's members make: one per access, one per name in a
+/// value. For sizing the model's list up front.
+fn block_references(block: Option<&Block>) -> usize {
+    block.map_or(0, |b| {
+        b.members
+            .iter()
+            .map(|m| match m {
+                Member::Attr(a) => paths_in(&a.value),
+                Member::Access(_) => 1,
+                Member::Error(_) => 0,
+            })
+            .sum()
+    })
+}
+
+/// The names (`media.name`, a `let`) in an expression.
+fn paths_in(expr: &Expr) -> usize {
+    match &expr.kind {
+        ExprKind::Path(_) => 1,
+        ExprKind::List(items) => items.iter().map(paths_in).sum(),
+        ExprKind::Map(entries) => entries.iter().map(|e| paths_in(&e.value)).sum(),
+        ExprKind::Str(lit) => lit
+            .parts
+            .iter()
+            .map(|p| match p {
+                StrPart::Interp(e) => paths_in(e),
+                StrPart::Text { .. } => 0,
+            })
+            .sum(),
+        _ => 0,
+    }
+}
+
 impl<'p> Checker<'p> {
     fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
@@ -156,23 +189,33 @@ impl<'p> Checker<'p> {
     // ---- declarations -------------------------------------------------------------------
 
     fn declare(&mut self) {
-        // Sized up front: growing these by doubling copies every model again and again.
-        let (mut resources, mut triggers) = (0, 0);
+        // Sized up front: growing these by doubling copies every model again and again, and
+        // leaves up to half of each unused to the end.
+        let (mut resources, mut triggers, mut bindings, mut references) = (0, 0, 0, 0);
         for (_, syntax) in self.project.sources() {
             for item in &syntax.items {
                 match item {
-                    Item::Resource(_) => resources += 1,
-                    Item::Trigger(_) => triggers += 1,
-                    _ => {}
+                    Item::Resource(r) => {
+                        resources += 1;
+                        references += block_references(r.block.as_ref());
+                    }
+                    Item::Trigger(t) => {
+                        triggers += 1;
+                        references += 2 + block_references(t.block.as_ref());
+                    }
+                    Item::Let(b) | Item::Output(b) => {
+                        bindings += 1;
+                        references += paths_in(&b.value);
+                    }
+                    Item::Error(_) => {}
                 }
             }
         }
-        let items = resources + triggers;
         self.model.resources.reserve_exact(resources);
         self.model.triggers.reserve_exact(triggers);
-        self.model.symbols.reserve(items);
-        self.model.references.reserve(items * 2);
-        self.names.reserve(items);
+        self.model.symbols.reserve_exact(resources + bindings);
+        self.model.references.reserve_exact(references);
+        self.names.reserve(resources + bindings);
         let mut outputs: HashMap<&'p str, SymbolId> = HashMap::default();
         for (file, syntax) in self.project.sources() {
             for item in &syntax.items {
@@ -471,12 +514,16 @@ impl<'p> Checker<'p> {
     fn check_resource(&mut self, r: &Resource, file: FileId) {
         let Some(kind) = r.kind.kind else { return };
         let kind_schema = schema(kind);
-        let mut attrs = Attrs::with_capacity(r.block.as_ref().map_or(0, |b| b.members.len()));
+        let members = r.block.as_ref().map_or(&[][..], |b| b.members.as_slice());
+        let accesses = members
+            .iter()
+            .filter(|m| matches!(m, Member::Access(_)))
+            .count();
+        let mut attrs = Attrs::with_capacity(members.len() - accesses);
         // Every attribute written, valid or not, with the span of its value.
         let mut written: VecMap<&'static str, (Span, Span)> =
-            VecMap::with_capacity(r.block.as_ref().map_or(0, |b| b.members.len()));
-        let mut access = Vec::new();
-        let members = r.block.as_ref().map_or(&[][..], |b| b.members.as_slice());
+            VecMap::with_capacity(members.len() - accesses);
+        let mut access = Vec::with_capacity(accesses);
         for member in members {
             match member {
                 Member::Attr(a) => {
