@@ -22,7 +22,7 @@ pub mod schema;
 pub mod suggest;
 pub mod synthetic;
 
-pub use check::{check_project, check_project_at, Checked};
+pub use check::{check_project, check_project_at, check_project_dropping_trees, Checked};
 pub use date::Date;
 pub use io::{FileSystem, MemoryFileSystem};
 pub use model::Model;

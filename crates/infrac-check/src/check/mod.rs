@@ -18,9 +18,10 @@ use infrac_syntax::ast::{
     Access, AccessMode, Binding, Block, Expr, ExprKind, Ident, Item, Member, Resource,
     ResourceKind, StrLit, StrPart, TargetKind, Trigger,
 };
-use infrac_syntax::{Code, Diagnostic, FileId, Span};
+use infrac_syntax::{Code, Diagnostic, FileId, Name, Parsed, Span};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The result of checking a project: the model and every diagnostic (loading, syntax and
 /// checks), sorted by file and position.
@@ -40,12 +41,40 @@ pub fn check_project(project: &Project, fs: &dyn FileSystem) -> Checked {
     check_project_at(project, fs, Date::today())
 }
 
+/// [`check_project`] for a command that is done with the trees once they are checked (`infrac
+/// check`, `plan`, `deploy`): each file's tree is freed as soon as its items are checked, so the
+/// trees of a big project and its model are never all held at once. The project keeps its
+/// texts and line indexes (all that rendering diagnostics and lowering read) and loses its
+/// trees. The diagnostics and the model are those of [`check_project`].
+pub fn check_project_dropping_trees(
+    project: &mut Project,
+    fs: &dyn FileSystem,
+    today: Date,
+) -> Checked {
+    let trees = project.files.iter_mut().map(|f| f.parsed.take()).collect();
+    check_trees(project, trees, fs, today)
+}
+
 /// [`check_project`] as of `today`: the one rule that depends on the date is Lambda's runtime
 /// deprecation schedule (W0002 once a runtime is deprecated, E0204 once AWS no longer creates
 /// functions with it). Tests pin the date with this.
 pub fn check_project_at(project: &Project, fs: &dyn FileSystem, today: Date) -> Checked {
+    let trees = project.files.iter().map(|f| f.parsed.clone()).collect();
+    check_trees(project, trees, fs, today)
+}
+
+/// Checks `trees` (by file id) of `project`, letting go of each file's tree once its items are
+/// checked: the tree is freed then when `trees` held the last handle on it.
+fn check_trees(
+    project: &Project,
+    trees: Vec<Option<Arc<Parsed>>>,
+    fs: &dyn FileSystem,
+    today: Date,
+) -> Checked {
     let mut checker = Checker {
         project,
+        trees,
+        targeted: HashSet::default(),
         fs,
         today,
         diagnostics: project.diagnostics.clone(),
@@ -70,8 +99,8 @@ pub fn check_project_at(project: &Project, fs: &dyn FileSystem, today: Date) -> 
     }
 }
 
-enum LetState<'p> {
-    Pending(&'p Binding, FileId),
+enum LetState {
+    Pending(Arc<Binding>, FileId),
     InProgress,
     Done(Option<Value>),
 }
@@ -87,14 +116,18 @@ struct Context {
 
 struct Checker<'p> {
     project: &'p Project,
+    /// Each file's tree, by file id, until its items are checked.
+    trees: Vec<Option<Arc<Parsed>>>,
+    /// The functions and tasks something starts: a trigger's target, a `runs` or `invokes`.
+    targeted: HashSet<Name>,
     fs: &'p dyn FileSystem,
     /// The day the program is checked on, for Lambda's runtime deprecation dates.
     today: Date,
     diagnostics: Vec<Diagnostic>,
     model: Model,
     /// Resources and lets share one namespace; outputs have their own.
-    names: HashMap<&'p str, SymbolId>,
-    lets: HashMap<&'p str, LetState<'p>>,
+    names: HashMap<Name, SymbolId>,
+    lets: HashMap<Name, LetState>,
     /// The disk's answers for `code` paths (`[0]`) and `build` paths (`[1]`, which want a
     /// Dockerfile), by full path.
     path_findings: [HashMap<PathBuf, values::PathFinding>; 2],
@@ -181,7 +214,7 @@ fn paths_in(expr: &Expr) -> usize {
     }
 }
 
-impl<'p> Checker<'p> {
+impl Checker<'_> {
     fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
@@ -192,8 +225,9 @@ impl<'p> Checker<'p> {
         // Sized up front: growing these by doubling copies every model again and again, and
         // leaves up to half of each unused to the end.
         let (mut resources, mut triggers, mut bindings, mut references) = (0, 0, 0, 0);
-        for (_, syntax) in self.project.sources() {
-            for item in &syntax.items {
+        let trees = self.trees();
+        for (_, parsed) in &trees {
+            for item in &parsed.file.items {
                 match item {
                     Item::Resource(r) => {
                         resources += 1;
@@ -216,36 +250,39 @@ impl<'p> Checker<'p> {
         self.model.symbols.reserve_exact(resources + bindings);
         self.model.references.reserve_exact(references);
         self.names.reserve(resources + bindings);
-        let mut outputs: HashMap<&'p str, SymbolId> = HashMap::default();
-        for (file, syntax) in self.project.sources() {
-            for item in &syntax.items {
+        let mut outputs: HashMap<&str, SymbolId> = HashMap::default();
+        for (file, parsed) in &trees {
+            let file = *file;
+            for item in &parsed.file.items {
                 match item {
                     Item::Resource(r) => {
-                        self.declare_resource(r, file.id);
+                        self.declare_resource(r, file);
                     }
                     Item::Let(b) => {
                         let id = self.push_symbol(
                             &b.name,
                             SymbolKind::Let,
-                            file.id,
+                            file,
                             b.span,
                             b.doc.as_ref(),
                         );
-                        if self.declare_name(&b.name, id, file.id) {
-                            self.lets
-                                .insert(&b.name.text, LetState::Pending(b, file.id));
+                        if self.declare_name(&b.name, id, file) {
+                            self.lets.insert(
+                                b.name.text.clone(),
+                                LetState::Pending(Arc::clone(b), file),
+                            );
                         }
                     }
                     Item::Output(b) => {
                         let id = self.push_symbol(
                             &b.name,
                             SymbolKind::Output,
-                            file.id,
+                            file,
                             b.span,
                             b.doc.as_ref(),
                         );
                         if let Some(&first) = outputs.get(b.name.text.as_str()) {
-                            self.duplicate(&b.name, file.id, first, "output");
+                            self.duplicate(&b.name, file, first, "output");
                         } else {
                             outputs.insert(&b.name.text, id);
                         }
@@ -256,7 +293,16 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn declare_resource(&mut self, r: &'p Resource, file: FileId) {
+    /// The trees not yet let go of, with their files.
+    fn trees(&self) -> Vec<(FileId, Arc<Parsed>)> {
+        self.trees
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.clone().map(|t| (FileId(i as u32), t)))
+            .collect()
+    }
+
+    fn declare_resource(&mut self, r: &Resource, file: FileId) {
         if r.kind.kind.is_none() {
             let keywords = ResourceKind::ALL.map(ResourceKind::keyword);
             let mut d = Diagnostic::new(
@@ -321,12 +367,12 @@ impl<'p> Checker<'p> {
     }
 
     /// Adds a name to the shared namespace; false (with E0102) when it is taken.
-    fn declare_name(&mut self, name: &'p Ident, id: SymbolId, file: FileId) -> bool {
+    fn declare_name(&mut self, name: &Ident, id: SymbolId, file: FileId) -> bool {
         if let Some(&first) = self.names.get(name.text.as_str()) {
             self.duplicate(name, file, first, "name");
             return false;
         }
-        self.names.insert(&name.text, id);
+        self.names.insert(name.text.clone(), id);
         true
     }
 
@@ -365,7 +411,7 @@ impl<'p> Checker<'p> {
             name.span,
             format!("`{}` is not declared", name.text),
         );
-        if let Some(s) = did_you_mean(&name.text, self.names.keys().copied()) {
+        if let Some(s) = did_you_mean(&name.text, self.names.keys().map(Name::as_str)) {
             d = d.with_help(format!("did you mean `{s}`?")).with_fix(
                 format!("Replace with `{s}`"),
                 name.span,
@@ -447,54 +493,71 @@ impl<'p> Checker<'p> {
 
     // ---- items ----------------------------------------------------------------------------
 
+    /// Checks each file's items in turn, then lets go of its tree: the whole-program rules
+    /// after this read the model and `targeted` alone.
     fn check_items(&mut self) {
-        let project = self.project;
-        for (file, syntax) in project.sources() {
-            for item in &syntax.items {
+        for index in 0..self.trees.len() {
+            let Some(parsed) = self.trees[index].take() else {
+                continue;
+            };
+            let file = FileId(index as u32);
+            for item in &parsed.file.items {
                 match item {
-                    Item::Resource(r) => self.check_resource(r, file.id),
-                    Item::Trigger(t) => self.check_trigger(t, file.id),
+                    Item::Resource(r) => {
+                        self.note_targets(r);
+                        self.check_resource(r, file);
+                    }
+                    Item::Trigger(t) => {
+                        self.targeted.insert(t.target.text.clone());
+                        self.check_trigger(t, file);
+                    }
                     Item::Let(b) => {
                         let _ = self.let_value(&b.name.text);
                     }
-                    Item::Output(b) => self.check_output(b, file.id),
+                    Item::Output(b) => self.check_output(b, file),
                     Item::Error(_) => {}
                 }
             }
         }
     }
 
+    /// Code that starts a task or calls a function triggers it too (for W0001).
+    fn note_targets(&mut self, r: &Resource) {
+        let members = r.block.as_ref().map_or(&[][..], |b| b.members.as_slice());
+        for m in members {
+            if let Member::Access(a) = m {
+                if matches!(a.mode, AccessMode::Runs | AccessMode::Invokes) {
+                    self.targeted.insert(a.bucket.text.clone());
+                }
+            }
+        }
+    }
+
     fn check_unused_lets(&mut self) {
-        let pending: Vec<&'p str> = self
+        let pending: Vec<Name> = self
             .lets
             .iter()
             .filter(|(_, s)| matches!(s, LetState::Pending(..)))
-            .map(|(n, _)| *n)
+            .map(|(n, _)| n.clone())
             .collect();
         for name in pending {
-            let _ = self.let_value(name);
+            let _ = self.let_value(&name);
         }
     }
 
     fn let_value(&mut self, name: &str) -> Option<Value> {
-        let (key, state) = self.lets.remove_entry(name)?;
-        match state {
-            LetState::Done(value) => {
-                let out = value.clone();
-                self.lets.insert(key, LetState::Done(value));
-                out
-            }
-            LetState::InProgress => {
-                self.lets.insert(key, LetState::InProgress);
-                None
-            }
-            LetState::Pending(binding, file) => {
-                self.lets.insert(key, LetState::InProgress);
-                let value = self.eval(&binding.value, Context { file, event: None });
-                self.lets.insert(key, LetState::Done(value.clone()));
-                value
-            }
+        let state = self.lets.get_mut(name)?;
+        let (binding, file) = match state {
+            LetState::Done(value) => return value.clone(),
+            LetState::InProgress => return None,
+            LetState::Pending(binding, file) => (Arc::clone(binding), *file),
+        };
+        *state = LetState::InProgress;
+        let value = self.eval(&binding.value, Context { file, event: None });
+        if let Some(state) = self.lets.get_mut(name) {
+            *state = LetState::Done(value.clone());
         }
+        value
     }
 
     fn check_output(&mut self, b: &Binding, file: FileId) {

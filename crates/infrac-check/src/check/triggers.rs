@@ -1,14 +1,13 @@
 //! Triggers, and the rules about the whole program: overlapping S3 filters (E0303), trigger
 //! loops with their narrowing fix (E0306), and functions or tasks nothing runs (W0001).
 
-use infrac_syntax::ast::AccessMode;
 use infrac_syntax::Name;
 
 use super::{
     did_you_mean, kind_article, list_names, schema, AccessModel, Block, Checker, Code, Context,
-    Diagnostic, EventSchema, FileId, HashMap, HashSet, Item, KeyPattern, Member, PatternUse,
-    ResourceKind, ResourceModel, SecretPlace, Span, StrLit, SymbolKind, TargetKind, Trigger,
-    TriggerModel, Type, Value, VecMap,
+    Diagnostic, EventSchema, FileId, HashMap, KeyPattern, Member, PatternUse, ResourceKind,
+    ResourceModel, SecretPlace, Span, StrLit, SymbolKind, TargetKind, Trigger, TriggerModel, Type,
+    Value, VecMap,
 };
 
 impl Checker<'_> {
@@ -327,32 +326,10 @@ impl Checker<'_> {
     }
 
     pub(super) fn check_untriggered(&mut self) {
-        let mut targeted: HashSet<&str> = HashSet::default();
-        for (_, syntax) in self.project.sources() {
-            for item in &syntax.items {
-                match item {
-                    Item::Trigger(t) => {
-                        targeted.insert(&t.target.text);
-                    }
-                    // Code that starts a task or calls a function triggers it too.
-                    Item::Resource(r) => {
-                        let members = r.block.as_ref().map_or(&[][..], |b| b.members.as_slice());
-                        for m in members {
-                            if let Member::Access(a) = m {
-                                if matches!(a.mode, AccessMode::Runs | AccessMode::Invokes) {
-                                    targeted.insert(&a.bucket.text);
-                                }
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
         let mut found = Vec::new();
         for r in &self.model.resources {
             if matches!(r.kind, ResourceKind::Function | ResourceKind::Task)
-                && !targeted.contains(r.name.as_str())
+                && !self.targeted.contains(r.name.as_str())
             {
                 found.push(
                     Diagnostic::new(

@@ -2,28 +2,28 @@
 
 use super::{use_color, EXIT_CANNOT_RUN};
 use infrac_check::render::{render_json, render_terminal, summary};
-use infrac_check::{check_project, load_project, DiskFileSystem};
+use infrac_check::{check_project_dropping_trees, load_project, Date, DiskFileSystem};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(path: &Path, json: bool) -> ExitCode {
     let fs = DiskFileSystem;
-    let project = match load_project(&fs, path) {
+    let mut project = match load_project(&fs, path) {
         Ok(project) => project,
         Err(err) => {
             eprintln!("error: {err}");
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
-    let checked = check_project(&project, &fs);
+    let sources = project.sources().count();
+    let checked = check_project_dropping_trees(&mut project, &fs, Date::today());
     if json {
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(render_json(&checked.diagnostics, &project).as_bytes());
     } else {
         let stderr = std::io::stderr();
         let text = render_terminal(&checked.diagnostics, &project, use_color(&stderr));
-        let sources = project.sources().count();
         let mut err = stderr.lock();
         let _ = err.write_all(text.as_bytes());
         let _ = writeln!(

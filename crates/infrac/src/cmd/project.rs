@@ -3,7 +3,9 @@
 
 use super::use_color;
 use infrac_check::render::render_terminal;
-use infrac_check::{check_project, load_project, Checked, DiskFileSystem, Project};
+use infrac_check::{
+    check_project_dropping_trees, load_project, Checked, Date, DiskFileSystem, Project,
+};
 use infrac_plan::LowerProblem;
 use std::io::Write;
 use std::path::Path;
@@ -12,14 +14,15 @@ use std::path::Path;
 /// loaded or has errors (a program with errors is never planned).
 pub fn load_and_check(path: &Path) -> Option<(Project, Checked)> {
     let fs = DiskFileSystem;
-    let project = match load_project(&fs, path) {
+    let mut project = match load_project(&fs, path) {
         Ok(project) => project,
         Err(err) => {
             eprintln!("error: {err}");
             return None;
         }
     };
-    let checked = check_project(&project, &fs);
+    // Lowering reads the model and the texts, not the trees.
+    let checked = check_project_dropping_trees(&mut project, &fs, Date::today());
     if !checked.diagnostics.is_empty() {
         let stderr = std::io::stderr();
         let text = render_terminal(&checked.diagnostics, &project, use_color(&stderr));
