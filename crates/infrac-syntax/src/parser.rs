@@ -28,25 +28,25 @@ pub const MAX_NESTING: usize = 64;
 /// What the grammar needs of its error type: chumsky's, plus a way to say a custom message.
 /// Two implement it: [`Rich`] (what was expected and found, for diagnostics) and [`EmptyErr`]
 /// (nothing: chumsky then skips all of its bookkeeping of expected tokens).
-trait SyntaxError<'t, I: ValueInput<'t, Token = Token, Span = SimpleSpan>>:
+trait SyntaxError<'t, I: ValueInput<'t, Token = Token, Span = Span>>:
     chumsky::error::Error<'t, I>
     + LabelError<'t, I, DefaultExpected<'t, Token>>
     + LabelError<'t, I, &'static str>
     + 't
 {
-    fn custom(span: SimpleSpan, message: &'static str) -> Self;
+    fn custom(span: Span, message: &'static str) -> Self;
 }
 
-impl<'t, I: ValueInput<'t, Token = Token, Span = SimpleSpan>> SyntaxError<'t, I>
-    for Rich<'t, Token, SimpleSpan>
+impl<'t, I: ValueInput<'t, Token = Token, Span = Span>> SyntaxError<'t, I>
+    for Rich<'t, Token, Span>
 {
-    fn custom(span: SimpleSpan, message: &'static str) -> Self {
+    fn custom(span: Span, message: &'static str) -> Self {
         Rich::custom(span, message)
     }
 }
 
-impl<'t, I: ValueInput<'t, Token = Token, Span = SimpleSpan>> SyntaxError<'t, I> for EmptyErr {
-    fn custom(_: SimpleSpan, _: &'static str) -> Self {
+impl<'t, I: ValueInput<'t, Token = Token, Span = Span>> SyntaxError<'t, I> for EmptyErr {
+    fn custom(_: Span, _: &'static str) -> Self {
         EmptyErr::default()
     }
 }
@@ -77,19 +77,15 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
     let lexed = lex(src, file);
     let mut diagnostics = lexed.diagnostics;
     let tokens = limit_nesting(lexed.tokens, file, &mut diagnostics);
-    let input_tokens: Vec<(Token, SimpleSpan)> = tokens
-        .iter()
-        .map(|(t, s)| (*t, SimpleSpan::from(s.range())))
-        .collect();
-    let eoi = SimpleSpan::from(src.len()..src.len());
-    let input = || input_tokens.as_slice().map(eoi, |(t, s)| (t, s));
+    let eoi = Span::empty(src.len());
+    let input = || tokens.as_slice().map(eoi, |(t, s)| (t, s));
     // Most text parses: first without recording what was expected where (several times
     // faster), and only when that finds a mistake, again with the records that explain it.
     // The grammar, and so the tree, is the same either way.
     let fast = file_parser::<_, EmptyErr>(src).parse(input());
     let (items, errors) = if fast.has_errors() {
         drop(fast);
-        file_parser::<_, Rich<'_, Token, SimpleSpan>>(src)
+        file_parser::<_, Rich<'_, Token, Span>>(src)
             .parse(input())
             .into_output_errors()
     } else {
@@ -195,21 +191,17 @@ impl<T> Tight<T> {
     }
 }
 
-fn sp(span: SimpleSpan) -> Span {
-    Span::new(span.start, span.end)
-}
-
 #[allow(clippy::too_many_lines)]
 fn file_parser<'t, 's: 't, I, E>(src: &'s str) -> impl Parser<'t, I, Vec<Item>, extra::Err<E>>
 where
-    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+    I: ValueInput<'t, Token = Token, Span = Span>,
     E: SyntaxError<'t, I>,
 {
-    let tok = |k: Kind| just(Token::new(k)).map_with(|_, e| sp(e.span()));
+    let tok = |k: Kind| just(Token::new(k)).map_with(|_, e| -> Span { e.span() });
     let ident = any()
         .filter(|t: &Token| t.kind == Kind::Ident)
         .map_with(move |_, e| {
-            let span = sp(e.span());
+            let span: Span = e.span();
             Ident {
                 text: Name::from(&src[span.range()]),
                 span,
@@ -235,9 +227,9 @@ where
     ));
 
     let expr = recursive(|expr| {
-        let error_expr = move |span: SimpleSpan| Expr {
+        let error_expr = move |span: Span| Expr {
             kind: ExprKind::Error,
-            span: sp(span),
+            span,
         };
         let text_part = tok(Kind::StrText).map(move |span| StrPart::Text {
             value: unescape(&src[span.range()]),
@@ -264,7 +256,7 @@ where
             .then_ignore(tok(Kind::StrClose))
             .map_with(|parts, e| StrLit {
                 parts,
-                span: sp(e.span()),
+                span: e.span(),
             });
 
         // Numbers, units and booleans in one parser (one failure to record, not five).
@@ -281,7 +273,7 @@ where
                 )
             })
             .map_with(move |t: Token, e| {
-                let span = sp(e.span());
+                let span: Span = e.span();
                 let text = &src[span.range()];
                 let digits = text
                     .find(|c: char| !c.is_ascii_digit())
@@ -348,7 +340,7 @@ where
                 Some(MapEntry {
                     key,
                     value,
-                    span: sp(e.span()),
+                    span: e.span(),
                 })
             })
             .recover_with(via_parser(entry_garbage))
@@ -377,7 +369,7 @@ where
         let field = any()
             .filter(|t: &Token| t.kind == Kind::Ident || t.kind.is_keyword())
             .map_with(move |_, e| {
-                let span = sp(e.span());
+                let span: Span = e.span();
                 Ident {
                     text: Name::from(&src[span.range()]),
                     span,
@@ -402,7 +394,7 @@ where
         choice((string.clone().map(ExprKind::Str), atom, path, map, list))
             .map_with(|kind, e| Expr {
                 kind,
-                span: sp(e.span()),
+                span: e.span(),
             })
             .labelled("a value")
     });
@@ -423,7 +415,7 @@ where
             Member::Attr(Attr {
                 name,
                 value,
-                span: sp(e.span()),
+                span: e.span(),
             })
         });
     let mode = choice((
@@ -446,7 +438,7 @@ where
                 mode_span,
                 bucket,
                 pattern,
-                span: sp(e.span()),
+                span: e.span(),
             })
         });
     // Inside a block, only a keyword or `name.` at the start of a line ends it early: a line
@@ -468,20 +460,20 @@ where
                 .filter(|t: &Token| t.kind != Kind::RBrace && !t.line_start)
                 .repeated(),
         )
-        .map_with(|_, e| Member::Error(sp(e.span())));
+        .map_with(|_, e| Member::Error(e.span()));
     let member = attr
         .or(access)
         .recover_with(via_parser(member_garbage))
         .then_ignore(sep);
     // A missing `}` is reported and assumed, so the item stays whole and the next one parses.
     let close_brace =
-        tok(Kind::RBrace).recover_with(via_parser(empty().map_with(|(), e| sp(e.span()))));
+        tok(Kind::RBrace).recover_with(via_parser(empty().map_with(|(), e| e.span())));
     let block = tok(Kind::LBrace)
         .ignore_then(member.repeated().collect::<Tight<_>>().map(Tight::into_vec))
         .then_ignore(close_brace)
         .map_with(|members, e| Block {
             members,
-            span: sp(e.span()),
+            span: e.span(),
         });
 
     let kind_word = any()
@@ -498,7 +490,7 @@ where
             )
         })
         .map_with(move |_, e| {
-            let span = sp(e.span());
+            let span: Span = e.span();
             let text = &src[span.range()];
             KindWord {
                 kind: ResourceKind::from_keyword(text),
@@ -516,7 +508,7 @@ where
                     kind,
                     name,
                     block,
-                    span: sp(e.span()),
+                    span: e.span(),
                 }))
             });
 
@@ -531,7 +523,7 @@ where
             tok(Kind::LParen)
                 .ignore_then(pattern.or_not())
                 .then_ignore(tok(Kind::RParen))
-                .map_with(|pattern, e| (pattern, sp(e.span()))),
+                .map_with(|pattern, e| (pattern, e.span())),
         )
         .then_ignore(tok(Kind::Arrow))
         .then(target_kind)
@@ -556,7 +548,7 @@ where
                     target_kind_span,
                     target,
                     block,
-                    span: sp(e.span()),
+                    span: e.span(),
                 }))
             },
         );
@@ -569,7 +561,7 @@ where
                 keyword_span,
                 name,
                 value,
-                span: sp(e.span()),
+                span: e.span(),
             }))
         },
     );
@@ -580,14 +572,14 @@ where
                 keyword_span,
                 name,
                 value,
-                span: sp(e.span()),
+                span: e.span(),
             }))
         },
     );
 
     let item_garbage = any()
         .then(any().and_is(item_start.not()).repeated())
-        .map_with(|_, e| Item::Error(sp(e.span())));
+        .map_with(|_, e| Item::Error(e.span()));
     choice((trigger, resource, let_item, output_item))
         .labelled("a declaration")
         .recover_with(via_parser(item_garbage))
@@ -599,12 +591,12 @@ where
 
 /// Turns a chumsky error into an E0001 in the user's words.
 fn syntax_diagnostic(
-    error: &Rich<'_, Token, SimpleSpan>,
+    error: &Rich<'_, Token, Span>,
     src: &str,
     tokens: &[(Token, Span)],
     file: FileId,
 ) -> Diagnostic {
-    let span = sp(*error.span());
+    let span = *error.span();
     let found = error.found().map(|t| found_text(*t, span, src));
     let found_text = found
         .clone()

@@ -66,6 +66,26 @@ impl Span {
     }
 }
 
+/// The parser reads tokens with these spans as they are, without a copy in chumsky's own type.
+impl chumsky::span::Span for Span {
+    type Context = ();
+    type Offset = usize;
+
+    fn new((): (), range: std::ops::Range<usize>) -> Self {
+        Span::new(range.start, range.end)
+    }
+
+    fn context(&self) {}
+
+    fn start(&self) -> usize {
+        Span::start(*self)
+    }
+
+    fn end(&self) -> usize {
+        Span::end(*self)
+    }
+}
+
 impl fmt::Debug for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}..{}", self.start, self.end)
