@@ -256,6 +256,12 @@ fn secrets_are_set_listed_used_by_ecs_and_found_in_no_artifact() {
         "{document}"
     );
 
+    // A plan of the deployed stack asks SSM about the secret and reads the state back, through
+    // one provider, and finds nothing to change.
+    let again = ok(infrac(&moto.url, &["plan", p], &[]));
+    assert!(again.contains("No changes"), "{again}");
+    artifacts.push(("plan after deploy".into(), again));
+
     // The value is in no artifact: every file of the project (state included), every output.
     all_text_under(dir.path(), &mut artifacts);
     assert!(artifacts.iter().any(|(name, _)| name.ends_with("dev.json")));

@@ -2,6 +2,7 @@
 //! state, and show what a deploy would do.
 
 use super::project::{load_and_check, report_problems};
+use super::stack::Aws;
 use super::state::open_backend;
 use super::use_color;
 use infrac_check::{DiskFileSystem, Project};
@@ -51,7 +52,9 @@ pub fn run(args: &PlanArgs) -> ExitCode {
     let Some((project, checked)) = load_and_check(&args.path) else {
         return ExitCode::FAILURE;
     };
-    if let Err(message) = secrets_set(&project, &checked.model, args) {
+    // Made on first use, and shared by the secrets' check and the refresh.
+    let mut aws = None;
+    if let Err(message) = secrets_set(&mut aws, &project, &checked.model, args) {
         eprintln!("error: {message}");
         return ExitCode::FAILURE;
     }
@@ -63,7 +66,9 @@ pub fn run(args: &PlanArgs) -> ExitCode {
         }
     };
     if args.refresh && !state.is_empty() {
-        if let Err(message) = super::stack::refresh_for_plan(&project, &args.stack, &mut state) {
+        let refreshed = Aws::of(&mut aws, &project)
+            .and_then(|aws| super::stack::refresh_for_plan(aws, &project, &args.stack, &mut state));
+        if let Err(message) = refreshed {
             eprintln!("error: {message}");
             return ExitCode::FAILURE;
         }
@@ -99,6 +104,7 @@ pub fn run(args: &PlanArgs) -> ExitCode {
 /// The plan of a program that uses secrets asks SSM that each is set (a program that uses
 /// none needs no AWS access for a stack never deployed).
 fn secrets_set(
+    aws: &mut Option<Aws>,
     project: &Project,
     model: &infrac_check::Model,
     args: &PlanArgs,
@@ -106,11 +112,14 @@ fn secrets_set(
     if infrac_plan::lower::used_secrets(model).is_empty() {
         return Ok(());
     }
-    let rt = super::stack::runtime()?;
-    rt.block_on(async {
-        let provider = super::stack::provider(project).await;
-        super::stack::require_secrets_set(&provider, project, model, &args.stack, &args.path).await
-    })
+    let aws = Aws::of(aws, project)?;
+    aws.block_on(super::stack::require_secrets_set(
+        aws.provider(),
+        project,
+        model,
+        &args.stack,
+        &args.path,
+    ))
 }
 
 /// The stack's state, or an empty one for a stack never deployed (which needs no AWS access).

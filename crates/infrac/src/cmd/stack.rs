@@ -26,6 +26,36 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
+/// A runtime and a provider, for a command that asks AWS more than one thing outside a deploy
+/// (`plan`: whether its secrets are set, then the state read back): making a provider reads the
+/// AWS configuration, and its credentials (a profile's SSO or role, say) are resolved on its
+/// first call and kept, so one provider asks for them once.
+pub struct Aws {
+    runtime: tokio::runtime::Runtime,
+    provider: Arc<AwsProvider>,
+}
+
+impl Aws {
+    /// The one of `slot`, made on first use.
+    pub fn of<'a>(slot: &'a mut Option<Aws>, project: &Project) -> Result<&'a Aws, String> {
+        if slot.is_none() {
+            let runtime = runtime()?;
+            let provider = runtime.block_on(provider(project));
+            *slot = Some(Aws { runtime, provider });
+        }
+        slot.as_ref()
+            .ok_or_else(|| "the AWS provider was not made".to_string())
+    }
+
+    pub fn provider(&self) -> &AwsProvider {
+        &self.provider
+    }
+
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+}
+
 /// The provider of a project, from the standard AWS configuration chain and the project's
 /// region.
 pub async fn provider(project: &Project) -> Arc<AwsProvider> {
@@ -354,11 +384,15 @@ pub fn print_outputs(outputs: &[(String, Option<Value>)]) {
 /// `infrac plan`'s refresh: reads the state's resources back from AWS (in memory only; the
 /// stored state is not written). Finding every resource gone is shown, with a warning, since
 /// a plan saves nothing; `deploy` and `destroy` refuse it.
-pub fn refresh_for_plan(project: &Project, stack: &str, state: &mut State) -> Result<(), String> {
-    runtime()?.block_on(async {
-        let provider = provider(project).await;
+pub fn refresh_for_plan(
+    aws: &Aws,
+    project: &Project,
+    stack: &str,
+    state: &mut State,
+) -> Result<(), String> {
+    aws.runtime.block_on(async {
         let backend = open_backend(project)?;
-        let engine = quiet_engine(&provider, backend.as_ref(), stack, true);
+        let engine = quiet_engine(&aws.provider, backend.as_ref(), stack, true);
         let before = state.resources.len();
         refresh(&engine, state).await?;
         if before > 0 && state.resources.is_empty() {
