@@ -249,7 +249,8 @@ impl Checker<'_> {
             Some(Err(())) => return None,
             Some(Ok(event)) => event,
         };
-        let fields = list_names(event.fields.iter().map(|f| f.name));
+        // For the messages only: the happy path (every `event.key`) formats nothing.
+        let fields = || list_names(event.fields.iter().map(|f| f.name));
         let Some(field) = parts.get(1) else {
             self.report(
                 Diagnostic::new(
@@ -258,7 +259,7 @@ impl Checker<'_> {
                     head.span,
                     "write `event.FIELD`: the event itself is not a value",
                 )
-                .with_help(format!("`{}` has {fields}", event.name)),
+                .with_help(format!("`{}` has {}", event.name, fields())),
             );
             return None;
         };
@@ -271,10 +272,14 @@ impl Checker<'_> {
             );
             if let Some(s) = did_you_mean(&field.text, event.fields.iter().map(|f| f.name)) {
                 d = d
-                    .with_help(format!("did you mean `{s}`? `{}` has {fields}", event.name))
+                    .with_help(format!(
+                        "did you mean `{s}`? `{}` has {}",
+                        event.name,
+                        fields()
+                    ))
                     .with_fix(format!("Replace with `{s}`"), field.span, s);
             } else {
-                d = d.with_help(format!("`{}` has {fields}", event.name));
+                d = d.with_help(format!("`{}` has {}", event.name, fields()));
             }
             self.report(d);
             return None;
