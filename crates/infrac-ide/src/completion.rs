@@ -155,15 +155,15 @@ impl Ctx<'_> {
 }
 
 pub fn completions(analysis: &Analysis, file: FileId, offset: usize) -> Vec<CompletionItem> {
-    complete(analysis, file, offset, Lexing::FromItemBefore)
+    complete(analysis, file, offset, Lexing::Around)
 }
 
 /// Where [`complete`] starts lexing.
 #[derive(Clone, Copy)]
 enum Lexing {
-    /// Only from an item or two back ([`lex_start`]): the tokens before the cursor are what
-    /// decide, and the whole of a 90,000-line file takes milliseconds to lex.
-    FromItemBefore,
+    /// Only the declarations around the cursor ([`lex_window`]): the tokens near the cursor
+    /// are what decide, and the whole of a 90,000-line file takes milliseconds to lex.
+    Around,
     /// The whole file, for tests that show the two agree.
     #[cfg(test)]
     WholeFile,
@@ -188,12 +188,13 @@ fn complete(
     }
     let word = word_at(text, offset);
     let prefix_start = word.start();
-    let base = match lexing {
-        Lexing::FromItemBefore => lex_start(text, syntax, offset),
+    let window = match lexing {
+        Lexing::Around => lex_window(text, syntax, offset),
         #[cfg(test)]
-        Lexing::WholeFile => 0,
+        Lexing::WholeFile => 0..text.len(),
     };
-    let mut tokens = lex(&text[base..], file).tokens;
+    let base = window.start;
+    let mut tokens = lex(&text[window], file).tokens;
     if base > 0 {
         for (_, span) in &mut tokens {
             *span = Span::new(span.start() + base, span.end() + base);
@@ -274,19 +275,28 @@ fn subsequence(label: &str, typed: &str) -> bool {
 }
 
 /// The span of the string literal holding `offset`, when the cursor is in its text.
-/// Where completion starts lexing: the start of the top-level item before the one at
-/// `offset` (so the cursor has the tokens of an item before it too), among items that begin a
-/// line, where the lexer is in its plain state; else the file's start.
-fn lex_start(text: &str, syntax: &SourceFile, offset: usize) -> usize {
+/// What completion lexes: from the start of the top-level item before the one at `offset`
+/// to the start of the second item after it (so the cursor has a whole item of tokens on each
+/// side), among items that begin a line, where the lexer is in its plain state; else the
+/// file's start or end.
+fn lex_window(text: &str, syntax: &SourceFile, offset: usize) -> std::ops::Range<usize> {
     let bytes = text.as_bytes();
+    let at_line_start = |&start: &usize| start == 0 || bytes.get(start - 1) == Some(&b'\n');
+    let starts = syntax.items.iter().map(|i| i.span().start());
     let upto = syntax.items.partition_point(|i| i.span().start() <= offset);
-    syntax.items[..upto]
-        .iter()
+    let start = starts
+        .clone()
+        .take(upto)
         .rev()
-        .map(|i| i.span().start())
-        .filter(|&start| start == 0 || bytes.get(start - 1) == Some(&b'\n'))
+        .filter(at_line_start)
         .nth(1)
-        .unwrap_or(0)
+        .unwrap_or(0);
+    let end = starts
+        .skip(upto)
+        .filter(at_line_start)
+        .nth(1)
+        .unwrap_or(text.len());
+    start..end
 }
 
 fn string_at(tokens: &[(infrac_syntax::token::Token, Span)], offset: usize) -> Option<Span> {
@@ -950,11 +960,11 @@ mod tests {
     use super::*;
     use crate::fixture::analysis;
 
-    /// Lexing from an item before the cursor completes exactly as lexing the whole file, at
+    /// Lexing the items around the cursor completes exactly as lexing the whole file, at
     /// every offset of the examples (strings with interpolations, comments, triggers with
     /// blocks, several items per file) and of a file with mistakes in it.
     #[test]
-    fn completing_from_the_item_before_is_completing_from_the_start() {
+    fn completing_from_the_items_around_is_completing_from_the_whole_file() {
         let mut programs: Vec<String> = Vec::new();
         for dir in [
             "thumbnailer",
@@ -978,12 +988,17 @@ mod tests {
              bucket indented {}\nbuc\n"
                 .to_string(),
         );
+        programs.push(
+            "task t {\n  image = \"x\n  cpu = 256\n\ntask u { image = \"y\" }\nfunction f {\n  env = {\n\
+             bucket b {}\nb.on_put(\"a\") -> task t\nlet x = \"${b.\"\nbucket c { versioning = }\n"
+                .to_string(),
+        );
         assert!(programs.len() >= 5, "found {} programs", programs.len());
         for program in &programs {
             let (a, file, _) = analysis(program, &[]);
             for offset in (0..=program.len()).filter(|&o| program.is_char_boundary(o)) {
                 assert_eq!(
-                    complete(&a, file, offset, Lexing::FromItemBefore),
+                    complete(&a, file, offset, Lexing::Around),
                     complete(&a, file, offset, Lexing::WholeFile),
                     "at offset {offset} of:\n{program}"
                 );
