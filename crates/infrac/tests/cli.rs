@@ -352,3 +352,25 @@ fn explain_prints_the_rule_and_examples() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("`E9999` is not an infrac diagnostic code"));
 }
+
+/// `infrac init --template thumbnailer` writes copies of the example's code (its `main.infra`
+/// differs on purpose: it explains itself). The example's code is what the tests run (the
+/// handler under Node.js, the image against moto), so the copies must not drift from it.
+#[test]
+fn the_thumbnailer_template_ships_the_examples_code() {
+    let template = repo().join("crates/infrac/templates/thumbnailer");
+    let example = repo().join("examples/thumbnailer");
+    for file in [
+        "on-new-video/index.js",
+        "on-thumbnail/index.js",
+        "ffmpeg/Dockerfile",
+        "ffmpeg/grab-frame.sh",
+    ] {
+        let copy = std::fs::read(template.join(file)).expect("template file");
+        let original = std::fs::read(example.join(file)).expect("example file");
+        assert!(
+            copy == original,
+            "{file}: the template's copy differs from examples/thumbnailer/{file}"
+        );
+    }
+}
