@@ -155,25 +155,19 @@ impl Ctx<'_> {
 }
 
 pub fn completions(analysis: &Analysis, file: FileId, offset: usize) -> Vec<CompletionItem> {
-    complete(analysis, file, offset, Lexing::Around)
+    // Only the declarations around the cursor: the tokens near it are what decide, and the
+    // whole of a 90,000-line file takes milliseconds to lex.
+    complete(analysis, file, offset, lex_window)
 }
 
-/// Where [`complete`] starts lexing.
-#[derive(Clone, Copy)]
-enum Lexing {
-    /// Only the declarations around the cursor ([`lex_window`]): the tokens near the cursor
-    /// are what decide, and the whole of a 90,000-line file takes milliseconds to lex.
-    Around,
-    /// The whole file, for tests that show the two agree.
-    #[cfg(test)]
-    WholeFile,
-}
+/// The part of a file that [`complete`] lexes, given the file's text, tree and the cursor.
+type LexWindow = fn(&str, &SourceFile, usize) -> std::ops::Range<usize>;
 
 fn complete(
     analysis: &Analysis,
     file: FileId,
     offset: usize,
-    lexing: Lexing,
+    lex_window: LexWindow,
 ) -> Vec<CompletionItem> {
     let Some((text, syntax)) = analysis.source(file) else {
         return Vec::new();
@@ -188,11 +182,7 @@ fn complete(
     }
     let word = word_at(text, offset);
     let prefix_start = word.start();
-    let window = match lexing {
-        Lexing::Around => lex_window(text, syntax, offset),
-        #[cfg(test)]
-        Lexing::WholeFile => 0..text.len(),
-    };
+    let window = lex_window(text, syntax, offset);
     let base = window.start;
     let mut tokens = lex(&text[window], file).tokens;
     if base > 0 {
@@ -998,8 +988,8 @@ mod tests {
             let (a, file, _) = analysis(program, &[]);
             for offset in (0..=program.len()).filter(|&o| program.is_char_boundary(o)) {
                 assert_eq!(
-                    complete(&a, file, offset, Lexing::Around),
-                    complete(&a, file, offset, Lexing::WholeFile),
+                    complete(&a, file, offset, lex_window),
+                    complete(&a, file, offset, |text, _, _| 0..text.len()),
                     "at offset {offset} of:\n{program}"
                 );
             }

@@ -38,13 +38,12 @@ pub struct Aws {
 impl Aws {
     /// The one of `slot`, made on first use.
     pub fn of<'a>(slot: &'a mut Option<Aws>, project: &Project) -> Result<&'a Aws, String> {
-        if slot.is_none() {
-            let runtime = runtime()?;
-            let provider = runtime.block_on(provider(project));
-            *slot = Some(Aws { runtime, provider });
+        if let Some(aws) = slot {
+            return Ok(aws);
         }
-        slot.as_ref()
-            .ok_or_else(|| "the AWS provider was not made".to_string())
+        let runtime = runtime()?;
+        let provider = runtime.block_on(provider(project));
+        Ok(slot.insert(Aws { runtime, provider }))
     }
 
     pub fn provider(&self) -> &AwsProvider {
