@@ -234,7 +234,7 @@ fn help_version_and_completions() {
 #[test]
 fn init_writes_a_project_that_checks_and_plans_clean_for_each_template() {
     let dir = temp_project("init", &[]);
-    for template in ["thumbnailer", "function", "service"] {
+    for template in ["thumbnailer", "function", "service", "job"] {
         let name = format!("demo-{template}");
         let out = infrac(&["init", &name, "--template", template], &dir);
         assert!(out.status.success(), "{template}: {}", stderr(&out));
@@ -272,6 +272,7 @@ fn init_writes_a_project_that_checks_and_plans_clean_for_each_template() {
     }
     assert!(dir.join("demo-function/handler/index.js").is_file());
     assert!(dir.join("demo-service/app/Dockerfile").is_file());
+    assert!(dir.join("demo-job/app/Dockerfile").is_file());
     assert!(dir.join("demo-thumbnailer/ffmpeg/Dockerfile").is_file());
 }
 

@@ -25,8 +25,11 @@ pub enum Template {
     Thumbnailer,
     /// A Lambda function (Node.js) that runs for every upload to a bucket.
     Function,
-    /// A container job on Fargate, built from a Dockerfile, run every hour by a schedule.
+    /// A web app that keeps running: an ECS service on Fargate behind a load balancer, built
+    /// from a Dockerfile, scaling between one and three copies.
     Service,
+    /// A container job on Fargate, built from a Dockerfile, run every hour by a schedule.
+    Job,
 }
 
 /// One file a template writes.
@@ -60,7 +63,12 @@ fn template_files(template: Template) -> &'static [TemplateFile] {
         Template::Service => &[
             file!("service", "main.infra"),
             file!("service", "app/Dockerfile"),
-            file!("service", "app/run.sh"),
+            file!("service", "app/server.py"),
+        ],
+        Template::Job => &[
+            file!("job", "main.infra"),
+            file!("job", "app/Dockerfile"),
+            file!("job", "app/run.sh"),
         ],
     }
 }
@@ -172,6 +180,7 @@ fn template_name(template: Template) -> &'static str {
         Template::Thumbnailer => "thumbnailer",
         Template::Function => "function",
         Template::Service => "service",
+        Template::Job => "job",
     }
 }
 
