@@ -28,11 +28,18 @@ pub struct Moto {
 impl Drop for Moto {
     fn drop(&mut self) {
         if let Ok(mut child) = self.child.lock() {
-            let _ = child.kill();
+            // Closing the keeper's stdin is what stops moto (see `moto()`).
+            drop(child.stdin.take());
             let _ = child.wait();
         }
     }
 }
+
+/// Runs `moto_server` on `port` under a shell that keeps it only while its stdin is open: the
+/// test binary holds the other end, and the kernel closes it however the binary ends (a static
+/// is never dropped, a failed test aborts), so no moto outlives its tests.
+const MOTO_KEEPER: &str =
+    "moto_server -H 127.0.0.1 -p \"$1\" >/dev/null & moto=$!; cat >/dev/null; kill $moto; wait $moto";
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -52,8 +59,9 @@ pub fn moto() -> Option<&'static Moto> {
         }
         let port = free_port();
         let log = std::env::temp_dir().join(format!("infrac-moto-{port}.log"));
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let child = Command::new("sh")
+            .args(["-c", MOTO_KEEPER, "sh", &port.to_string()])
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).map(Stdio::from).unwrap_or_else(|_| Stdio::null()))
             .spawn()
