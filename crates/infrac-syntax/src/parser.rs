@@ -515,7 +515,7 @@ where
     let target_kind = tok(Kind::KwFunction)
         .map(|span| (TargetKind::Function, span))
         .or(tok(Kind::KwTask).map(|span| (TargetKind::Task, span)))
-        .labelled("`function` or `task`");
+        .labelled(TARGET_KINDS);
     let trigger = ident
         .then_ignore(tok(Kind::Dot))
         .then(ident)
@@ -589,6 +589,9 @@ where
         .then_ignore(end())
 }
 
+/// What a trigger's `->` must be followed by.
+const TARGET_KINDS: &str = "`function` or `task`";
+
 /// Turns a chumsky error into an E0001 in the user's words.
 fn syntax_diagnostic(
     error: &Rich<'_, Token, Span>,
@@ -629,6 +632,30 @@ fn syntax_diagnostic(
     // A block cut short by the next declaration: say the one thing that is missing.
     if expected.iter().any(|e| e == "`}`") && found_kind.is_some_and(Kind::starts_item) {
         expected = vec!["`}`".to_string()];
+    }
+    // `-> service web`, `-> bucket media`: only functions and tasks are started by a trigger.
+    if expected.as_slice() == [TARGET_KINDS] {
+        let kind = found_kind
+            .filter(|k| k.starts_item())
+            .and_then(|_| ResourceKind::from_keyword(&src[span.range()]));
+        if let Some(kind) = kind {
+            let (article, why) = match kind {
+                ResourceKind::Service => ("a service", "a service keeps running on its own"),
+                ResourceKind::Bucket => ("a bucket", "a bucket holds objects and runs nothing"),
+                ResourceKind::Schedule => ("a schedule", "a schedule is a trigger's source"),
+                ResourceKind::Secret => ("a secret", "a secret holds a value and runs nothing"),
+                ResourceKind::Function | ResourceKind::Task => ("", ""),
+            };
+            if !article.is_empty() {
+                return Diagnostic::new(
+                    Code::E0001,
+                    file,
+                    span,
+                    format!("a trigger starts a function or a task, not {article}"),
+                )
+                .with_help(format!("{why}: write `-> function NAME` or `-> task NAME`"));
+            }
+        }
     }
     let wanted = match expected.as_slice() {
         [] => "something else".to_string(),
