@@ -630,7 +630,7 @@ impl AwsResource for SecurityGroup {
         let Some(group) = group else { return Ok(()) };
         let params = [param("GroupId", group.id.clone())];
         let result = crate::resource::retry_while(
-            Duration::from_secs(600),
+            Duration::from_mins(10),
             |e| e.code.as_deref() == Some("DependencyViolation"),
             || call(config, "DeleteSecurityGroup", &params),
         )

@@ -761,7 +761,7 @@ impl AwsResource for Service {
             .or_else(|e| ignore_not_found(translate(OP, e)))?;
         // The target group, security groups and cluster can go only once ECS has drained it.
         let start = std::time::Instant::now();
-        while start.elapsed() < Duration::from_secs(600) {
+        while start.elapsed() < Duration::from_mins(10) {
             match describe_service(aws, cluster, r.name).await? {
                 Some(s) if s.status() == Some("DRAINING") => {
                     tokio::time::sleep(Duration::from_secs(5)).await;

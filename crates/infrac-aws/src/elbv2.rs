@@ -386,7 +386,7 @@ impl AwsResource for TargetGroup {
         };
         let arn = tg.target_group_arn().unwrap_or_default().to_string();
         crate::resource::retry_while(
-            Duration::from_secs(300),
+            Duration::from_mins(5),
             |e| e.code.as_deref() == Some("ResourceInUse"),
             || async {
                 aws.clients

@@ -228,16 +228,16 @@ pub fn rate_expression(seconds: u64) -> Result<String, String> {
     if seconds < 60 {
         return Err("a schedule can tick at most once a minute: use `1m` or more".to_string());
     }
-    if seconds % 60 != 0 {
+    if !seconds.is_multiple_of(60) {
         return Err(format!(
             "EventBridge rates count whole minutes, and {seconds}s is not one: use `{}m`",
             seconds / 60
         ));
     }
     let minutes = seconds / 60;
-    let (value, unit) = if minutes % 1440 == 0 {
+    let (value, unit) = if minutes.is_multiple_of(1440) {
         (minutes / 1440, "day")
-    } else if minutes % 60 == 0 {
+    } else if minutes.is_multiple_of(60) {
         (minutes / 60, "hour")
     } else {
         (minutes, "minute")

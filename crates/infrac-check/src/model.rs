@@ -153,7 +153,7 @@ impl Value {
 /// `90s`, `5m`, `2h`, `7d`: the largest unit that divides it.
 pub fn format_duration(seconds: u64) -> String {
     for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60)] {
-        if seconds >= size && seconds % size == 0 {
+        if seconds >= size && seconds.is_multiple_of(size) {
             return format!("{}{unit}", seconds / size);
         }
     }
@@ -162,7 +162,7 @@ pub fn format_duration(seconds: u64) -> String {
 
 /// `512MB`, `2GB`.
 pub fn format_size(mebibytes: u64) -> String {
-    if mebibytes >= 1024 && mebibytes % 1024 == 0 {
+    if mebibytes >= 1024 && mebibytes.is_multiple_of(1024) {
         format!("{}GB", mebibytes / 1024)
     } else {
         format!("{mebibytes}MB")

@@ -43,7 +43,7 @@ pub fn set_secret_checker(checker: Arc<dyn SecretChecker>) {
 }
 
 /// How long an answer stands before the next analysis asks again.
-const ASK_EVERY: Duration = Duration::from_secs(60);
+const ASK_EVERY: Duration = Duration::from_mins(1);
 /// How long one question may take.
 const ASK_TIMEOUT: Duration = Duration::from_secs(20);
 

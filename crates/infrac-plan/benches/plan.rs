@@ -20,7 +20,7 @@ fn main() {
 /// schedule (rule) that also runs the task (role). Every fourth task is built from a folder,
 /// which adds its repository and image.
 fn group(out: &mut String, i: usize) {
-    let source = if i % 4 == 0 {
+    let source = if i.is_multiple_of(4) {
         "build = \"./app\"".to_string()
     } else {
         "image = \"public.ecr.aws/docker/library/alpine:3.20\"".to_string()

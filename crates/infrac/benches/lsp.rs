@@ -88,7 +88,7 @@ impl Server {
         loop {
             let message = self
                 .messages
-                .recv_timeout(Duration::from_secs(120))
+                .recv_timeout(Duration::from_mins(2))
                 .expect("response");
             if message["id"] == id && message.get("method").is_none() {
                 return message["result"].clone();
@@ -109,7 +109,7 @@ impl Server {
         loop {
             let message = self
                 .messages
-                .recv_timeout(Duration::from_secs(120))
+                .recv_timeout(Duration::from_mins(2))
                 .expect("diagnostics");
             if message["method"] == "textDocument/publishDiagnostics"
                 && message["params"]["uri"] == uri

@@ -59,7 +59,7 @@ fn ctrl_c_during_a_deploy_finishes_the_calls_in_flight_saves_and_releases_the_lo
         .spawn()
         .expect("infrac starts");
     let start = Instant::now();
-    while applied_count(dir.path()) == 0 && start.elapsed() < Duration::from_secs(60) {
+    while applied_count(dir.path()) == 0 && start.elapsed() < Duration::from_mins(1) {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(
@@ -71,7 +71,7 @@ fn ctrl_c_during_a_deploy_finishes_the_calls_in_flight_saves_and_releases_the_lo
         .status()
         .expect("kill runs");
     assert!(sent.success());
-    let status = wait_with_timeout(&mut child, Duration::from_secs(60));
+    let status = wait_with_timeout(&mut child, Duration::from_mins(1));
     let mut stderr = String::new();
     child
         .stderr
@@ -137,7 +137,7 @@ fn ctrl_c_at_the_prompt_leaves_no_lock_and_changes_nothing() {
     let start = Instant::now();
     while !String::from_utf8_lossy(&seen).contains("goes ahead") {
         assert!(
-            start.elapsed() < Duration::from_secs(60),
+            start.elapsed() < Duration::from_mins(1),
             "no prompt: {}",
             String::from_utf8_lossy(&seen)
         );

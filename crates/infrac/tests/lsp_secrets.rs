@@ -88,7 +88,7 @@ impl Lsp {
             if !text.contains("not known yet") && !text.is_empty() {
                 return text;
             }
-            assert!(start.elapsed() < Duration::from_secs(60), "{text}");
+            assert!(start.elapsed() < Duration::from_mins(1), "{text}");
             std::thread::sleep(Duration::from_millis(200));
         }
     }

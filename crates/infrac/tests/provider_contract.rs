@@ -983,7 +983,7 @@ fn emptying_a_bucket_names_the_keys_it_cannot_delete() {
             put.send().await.expect("object");
         }
         let bucket = bucket(name);
-        let outcome = tokio::time::timeout(Duration::from_secs(60), f.aws.delete(&bucket))
+        let outcome = tokio::time::timeout(Duration::from_mins(1), f.aws.delete(&bucket))
             .await
             .expect("emptying a bucket ends, whatever S3 refuses");
         let err = outcome.expect_err("held objects cannot be deleted");

@@ -68,7 +68,7 @@ pub fn moto() -> Option<&'static Moto> {
             .expect("moto_server starts");
         let moto = Moto { child: Mutex::new(child), url: format!("http://127.0.0.1:{port}") };
         let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(60) {
+        while start.elapsed() < Duration::from_mins(1) {
             if http(&moto.url, "GET", "/moto-api/", "").is_some() {
                 return Some(moto);
             }
