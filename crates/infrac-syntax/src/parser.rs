@@ -638,23 +638,24 @@ fn syntax_diagnostic(
         let kind = found_kind
             .filter(|k| k.starts_item())
             .and_then(|_| ResourceKind::from_keyword(&src[span.range()]));
-        if let Some(kind) = kind {
-            let (article, why) = match kind {
-                ResourceKind::Service => ("a service", "a service keeps running on its own"),
-                ResourceKind::Bucket => ("a bucket", "a bucket holds objects and runs nothing"),
-                ResourceKind::Schedule => ("a schedule", "a schedule is a trigger's source"),
-                ResourceKind::Secret => ("a secret", "a secret holds a value and runs nothing"),
-                ResourceKind::Function | ResourceKind::Task => ("", ""),
-            };
-            if !article.is_empty() {
-                return Diagnostic::new(
-                    Code::E0001,
-                    file,
-                    span,
-                    format!("a trigger starts a function or a task, not {article}"),
-                )
-                .with_help(format!("{why}: write `-> function NAME` or `-> task NAME`"));
-            }
+        let why = kind.and_then(|kind| match kind {
+            ResourceKind::Service => Some("a service keeps running on its own"),
+            ResourceKind::Bucket => Some("a bucket holds objects and runs nothing"),
+            ResourceKind::Schedule => Some("a schedule is a trigger's source"),
+            ResourceKind::Secret => Some("a secret holds a value and runs nothing"),
+            ResourceKind::Function | ResourceKind::Task => None,
+        });
+        if let (Some(kind), Some(why)) = (kind, why) {
+            return Diagnostic::new(
+                Code::E0001,
+                file,
+                span,
+                format!(
+                    "a trigger starts a function or a task, not a {}",
+                    kind.keyword()
+                ),
+            )
+            .with_help(format!("{why}: write `-> function NAME` or `-> task NAME`"));
         }
     }
     let wanted = match expected.as_slice() {
