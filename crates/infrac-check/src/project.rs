@@ -248,7 +248,7 @@ pub fn source_paths(fs: &dyn FileSystem, root: &Path) -> Result<Vec<PathBuf>, Lo
 
 /// Loads and parses every `.infra` file directly in the project that `path` names.
 pub fn load_project(fs: &dyn FileSystem, path: &Path) -> Result<Project, LoadError> {
-    load_project_cached(fs, path, &mut ParseCache::default())
+    load_project_with(fs, path, None)
 }
 
 /// [`load_project`], parsing again only the files whose text changed since `cache` saw them.
@@ -256,6 +256,14 @@ pub fn load_project_cached(
     fs: &dyn FileSystem,
     path: &Path,
     cache: &mut ParseCache,
+) -> Result<Project, LoadError> {
+    load_project_with(fs, path, Some(cache))
+}
+
+fn load_project_with(
+    fs: &dyn FileSystem,
+    path: &Path,
+    cache: Option<&mut ParseCache>,
 ) -> Result<Project, LoadError> {
     let root = project_root(fs, path)?;
     let paths = source_paths(fs, &root)?;
@@ -276,7 +284,7 @@ pub fn load_project_cached(
     } else {
         None
     };
-    Ok(build_project_cached(
+    Ok(build_project_with(
         root,
         texts,
         toml.map(|t| (toml_path, t)),
@@ -291,7 +299,7 @@ pub fn build_project(
     sources: Vec<(PathBuf, Vec<u8>)>,
     toml: Option<(PathBuf, Vec<u8>)>,
 ) -> Project {
-    build_project_cached(root, sources, toml, &mut ParseCache::default())
+    build_project_with(root, sources, toml, None)
 }
 
 /// [`build_project`] with parses reused from `cache` where the text is unchanged.
@@ -301,14 +309,31 @@ pub fn build_project_cached(
     toml: Option<(PathBuf, Vec<u8>)>,
     cache: &mut ParseCache,
 ) -> Project {
+    build_project_with(root, sources, toml, Some(cache))
+}
+
+/// Builds the project, through `cache` when there is one. Without, nothing is kept for a next
+/// build: a cache would hold a copy of every text (as much memory again as the sources) that
+/// a one-off load, such as a command's, would only free again.
+fn build_project_with(
+    root: PathBuf,
+    sources: Vec<(PathBuf, Vec<u8>)>,
+    toml: Option<(PathBuf, Vec<u8>)>,
+    mut cache: Option<&mut ParseCache>,
+) -> Project {
     let mut files = Vec::with_capacity(sources.len() + 1);
     let mut diagnostics = Vec::new();
-    let paths: Vec<PathBuf> = sources.iter().map(|(p, _)| p.clone()).collect();
-    cache.retain(&paths);
+    if let Some(cache) = cache.as_deref_mut() {
+        let paths: Vec<PathBuf> = sources.iter().map(|(p, _)| p.clone()).collect();
+        cache.retain(&paths);
+    }
     for (path, bytes) in sources {
         let id = FileId(files.len() as u32);
         let text = decode(bytes, id, &mut diagnostics);
-        let (parsed, line_index) = cache.parse(&path, id, &text);
+        let (parsed, line_index) = match cache.as_deref_mut() {
+            Some(cache) => cache.parse(&path, id, &text),
+            None => (Arc::new(parse(&text, id)), Arc::new(LineIndex::new(&text))),
+        };
         diagnostics.extend(parsed.diagnostics.iter().cloned());
         files.push(SourceFile {
             id,
