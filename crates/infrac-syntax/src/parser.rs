@@ -185,9 +185,16 @@ impl<T> chumsky::container::Container<T> for Tight<T> {
 }
 
 impl<T> Tight<T> {
-    fn into_vec(mut self) -> Vec<T> {
-        self.0.shrink_to_fit();
-        self.0
+    fn into_vec(self) -> Vec<T> {
+        if self.0.len() == self.0.capacity() {
+            return self.0;
+        }
+        // Moved into an allocation of the exact size. `shrink_to_fit` would ask the allocator
+        // to shrink in place, which mimalloc answers by keeping the whole block whenever the
+        // list fills at least half of it: a function's nine members would keep room for 16.
+        let mut exact = Vec::with_capacity(self.0.len());
+        exact.extend(self.0);
+        exact
     }
 }
 
