@@ -43,6 +43,7 @@ fn main() {
     println!("cargo:rustc-env=INFRAC_VERSION={full}");
 
     println!("cargo:rerun-if-env-changed=CC");
+    println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
     if packed_relocations_work() {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }
@@ -73,7 +74,11 @@ fn packed_relocations_work() -> bool {
     if std::fs::write(&source, "int main(void) { return 0; }\n").is_err() {
         return false;
     }
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    // The linker cargo was told to use for this target, else the C compiler rustc links with.
+    let cc = ["RUSTC_LINKER", "CC"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "cc".to_string());
     let linked = Command::new(cc)
         .args(["-fPIE", "-pie", "-Wl,-z,pack-relative-relocs", "-o"])
         .arg(&program)
