@@ -22,6 +22,12 @@ cargo build --release --locked -p infrac --bin infrac >&2
 cargo build --release --locked -p infrac-check --example synthetic >&2
 bin=target/release/infrac
 gen=target/release/examples/synthetic
+# The floor depends on how the binary was linked: crates/infrac/build.rs packs its relocations
+# (DT_RELR) where the linker and libc can.
+if command -v readelf >/dev/null; then
+  if readelf -d "$bin" | grep -q '(RELR)'; then relocs="packed (DT_RELR)"; else relocs="not packed"; fi
+  echo "binary: $(( $(stat -c %s "$bin") / 1000000 )) MB, relocations $relocs"
+fi
 
 rm -rf "$work"
 mkdir -p "$work"
