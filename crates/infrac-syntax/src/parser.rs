@@ -125,15 +125,15 @@ fn same_line(src: &str, a: usize, b: usize) -> bool {
 }
 
 /// Drops whatever is nested deeper than [`MAX_NESTING`], with one diagnostic at the first place.
+/// In place: the tokens of a big file are a sizeable list, and a copy would hold it twice.
 fn limit_nesting(
-    tokens: Vec<(Token, Span)>,
+    mut tokens: Vec<(Token, Span)>,
     file: FileId,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<(Token, Span)> {
     let mut depth = 0usize;
     let mut reported = false;
-    let mut kept = Vec::with_capacity(tokens.len());
-    for (token, span) in tokens {
+    tokens.retain(|(token, span)| {
         let opens = matches!(
             token.kind,
             Kind::LBrace | Kind::LBracket | Kind::LParen | Kind::StrOpen | Kind::InterpOpen
@@ -145,22 +145,22 @@ fn limit_nesting(
         if opens {
             depth += 1;
         }
-        if depth <= MAX_NESTING {
-            kept.push((token, span));
-        } else if !reported {
+        let keep = depth <= MAX_NESTING;
+        if !keep && !reported {
             reported = true;
             diagnostics.push(Diagnostic::new(
                 Code::E0001,
                 file,
-                span,
+                *span,
                 format!("nesting too deep: more than {MAX_NESTING} levels of brackets, braces or strings"),
             ));
         }
         if closes {
             depth = depth.saturating_sub(1);
         }
-    }
-    kept
+        keep
+    });
+    tokens
 }
 
 /// A `Vec` that chumsky collects into without the slack of `Vec`'s growth (which starts at

@@ -118,8 +118,10 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        // About one line per 30 bytes of source; memchr finds the newlines a word at a time.
-        let mut line_starts = Vec::with_capacity(text.len() / 30 + 1);
+        // Counted first, so the list is allocated once and to size (it is kept as long as the
+        // text): memchr finds the newlines a word at a time, so the second pass costs little.
+        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let mut line_starts = Vec::with_capacity(lines + 1);
         line_starts.push(0);
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| (i + 1) as u32));
         Self { line_starts }
