@@ -6,7 +6,7 @@
 //!     valgrind --tool=callgrind target/profiling/examples/check_dir DIR
 
 use infrac_check::render::render_terminal;
-use infrac_check::{check_project_dropping_trees, load_project, Date, DiskFileSystem};
+use infrac_check::{check_project_streaming, load_project_unparsed, Date, DiskFileSystem, Need};
 use std::io::Write;
 
 // As in the `infrac` binary.
@@ -18,14 +18,15 @@ fn main() {
         eprintln!("usage: check_dir DIR");
         std::process::exit(2);
     };
-    let mut project = match load_project(&DiskFileSystem, std::path::Path::new(&dir)) {
+    let project = match load_project_unparsed(&DiskFileSystem, std::path::Path::new(&dir)) {
         Ok(project) => project,
         Err(err) => {
             eprintln!("error: {err}");
             std::process::exit(2);
         }
     };
-    let checked = check_project_dropping_trees(&mut project, &DiskFileSystem, Date::today());
+    let checked =
+        check_project_streaming(&project, &DiskFileSystem, Date::today(), Need::Diagnostics);
     let text = render_terminal(&checked.diagnostics, &project, false);
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
     eprintln!("{} diagnostics", checked.diagnostics.len());

@@ -79,8 +79,8 @@ fn marker(
     span: infrac_syntax::Span,
     note: &str,
 ) -> (usize, String) {
-    let line = source.line_index.line_of(span.start().min(text.len()));
-    let line_start = source.line_index.line_start(line).unwrap_or(0);
+    let line = source.line_index().line_of(span.start().min(text.len()));
+    let line_start = source.line_index().line_start(line).unwrap_or(0);
     let line_text = text[line_start..].split('\n').next().unwrap_or("");
     let column = text[line_start..span.start().min(text.len())]
         .chars()

@@ -22,8 +22,8 @@ pub mod schema;
 pub mod suggest;
 pub mod synthetic;
 
-pub use check::{check_project, check_project_at, check_project_dropping_trees, Checked};
+pub use check::{check_project, check_project_at, check_project_streaming, Checked, Need};
 pub use date::Date;
 pub use io::{FileSystem, MemoryFileSystem};
 pub use model::Model;
-pub use project::{load_project, DiskFileSystem, Project};
+pub use project::{load_project, load_project_unparsed, DiskFileSystem, Project};

@@ -2,12 +2,12 @@
 //! through [`FileSystem`], so the CLI reads the disk while the language server overlays its
 //! unsaved buffers, and both get the same diagnostics from the same function.
 
-use infrac_syntax::{parse, Code, Diagnostic, FileId, LineIndex, Parsed, Span};
+use infrac_syntax::{parse as parse_text, Code, Diagnostic, FileId, LineIndex, Parsed, Span};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use crate::io::FileSystem;
 
@@ -92,9 +92,15 @@ pub struct SourceFile {
     /// The path as given to the loader (relative paths stay relative, for messages).
     pub path: PathBuf,
     pub text: String,
-    pub line_index: Arc<LineIndex>,
-    /// `None` for `infra.toml`, which is not `.infra` source. Shared with a [`ParseCache`].
+    /// Built when first asked for ([`SourceFile::line_index`]): a check that finds nothing
+    /// to report never needs one.
+    line_index: OnceLock<Arc<LineIndex>>,
+    /// The tree of a `.infra` file; `None` for `infra.toml`, which is not `.infra` source, and
+    /// for every file of a project loaded with [`load_project_unparsed`]. Shared with a
+    /// [`ParseCache`].
     pub parsed: Option<Arc<Parsed>>,
+    /// Whether this is `.infra` source (not `infra.toml`), parsed or not.
+    pub is_infra: bool,
 }
 
 /// Parses kept between builds of one project. The language server builds the project again
@@ -136,7 +142,7 @@ impl ParseCache {
                 }
             }
         }
-        let parsed = Arc::new(incremental.unwrap_or_else(|| parse(text, id)));
+        let parsed = Arc::new(incremental.unwrap_or_else(|| parse_text(text, id)));
         let line_index = Arc::new(LineIndex::new(text));
         self.files.insert(
             path.to_path_buf(),
@@ -157,6 +163,12 @@ impl ParseCache {
 }
 
 impl SourceFile {
+    /// Where each line of the text starts.
+    pub fn line_index(&self) -> &LineIndex {
+        self.line_index
+            .get_or_init(|| Arc::new(LineIndex::new(&self.text)))
+    }
+
     pub fn syntax(&self) -> Option<&infrac_syntax::ast::SourceFile> {
         self.parsed.as_deref().map(|p| &p.file)
     }
@@ -183,6 +195,15 @@ impl Project {
     /// The `.infra` files with their trees.
     pub fn sources(&self) -> impl Iterator<Item = (&SourceFile, &infrac_syntax::ast::SourceFile)> {
         self.files.iter().filter_map(|f| f.syntax().map(|s| (f, s)))
+    }
+
+    /// The `.infra` files, parsed or not.
+    pub fn infra_files(&self) -> Vec<FileId> {
+        self.files
+            .iter()
+            .filter(|f| f.is_infra)
+            .map(|f| f.id)
+            .collect()
     }
 
     /// The folder holding a file: relative paths in it (`code`, `build`) start there.
@@ -248,7 +269,15 @@ pub fn source_paths(fs: &dyn FileSystem, root: &Path) -> Result<Vec<PathBuf>, Lo
 
 /// Loads and parses every `.infra` file directly in the project that `path` names.
 pub fn load_project(fs: &dyn FileSystem, path: &Path) -> Result<Project, LoadError> {
-    load_project_with(fs, path, None)
+    load_project_with(fs, path, Parse::Fresh)
+}
+
+/// [`load_project`] without parsing: the project holds the texts, their line indexes and the
+/// settings, and no trees (nor syntax errors). For the commands, which check it with
+/// [`crate::check_project_streaming`]: that parses each file when it needs its tree and lets
+/// go of it after, so the trees of a big project are never all held at once.
+pub fn load_project_unparsed(fs: &dyn FileSystem, path: &Path) -> Result<Project, LoadError> {
+    load_project_with(fs, path, Parse::Not)
 }
 
 /// [`load_project`], parsing again only the files whose text changed since `cache` saw them.
@@ -257,14 +286,21 @@ pub fn load_project_cached(
     path: &Path,
     cache: &mut ParseCache,
 ) -> Result<Project, LoadError> {
-    load_project_with(fs, path, Some(cache))
+    load_project_with(fs, path, Parse::Cached(cache))
 }
 
-fn load_project_with(
-    fs: &dyn FileSystem,
-    path: &Path,
-    cache: Option<&mut ParseCache>,
-) -> Result<Project, LoadError> {
+/// How a project's files are parsed when it is built.
+enum Parse<'c> {
+    /// Through a cache kept between builds (the language server).
+    Cached(&'c mut ParseCache),
+    /// Afresh, keeping nothing for a next build: a cache would hold a copy of every text (as
+    /// much memory again as the sources) that a one-off load would only free again.
+    Fresh,
+    /// Not at all ([`load_project_unparsed`]).
+    Not,
+}
+
+fn load_project_with(fs: &dyn FileSystem, path: &Path, parse: Parse) -> Result<Project, LoadError> {
     let root = project_root(fs, path)?;
     let paths = source_paths(fs, &root)?;
     if paths.is_empty() {
@@ -288,7 +324,7 @@ fn load_project_with(
         root,
         texts,
         toml.map(|t| (toml_path, t)),
-        cache,
+        parse,
     ))
 }
 
@@ -299,7 +335,12 @@ pub fn build_project(
     sources: Vec<(PathBuf, Vec<u8>)>,
     toml: Option<(PathBuf, Vec<u8>)>,
 ) -> Project {
-    build_project_with(root, sources, toml, None)
+    build_project_with(root, sources, toml, Parse::Fresh)
+}
+
+/// [`build_project`] without parsing, as [`load_project_unparsed`] loads.
+pub fn build_project_unparsed(root: PathBuf, sources: Vec<(PathBuf, Vec<u8>)>) -> Project {
+    build_project_with(root, sources, None, Parse::Not)
 }
 
 /// [`build_project`] with parses reused from `cache` where the text is unchanged.
@@ -309,38 +350,45 @@ pub fn build_project_cached(
     toml: Option<(PathBuf, Vec<u8>)>,
     cache: &mut ParseCache,
 ) -> Project {
-    build_project_with(root, sources, toml, Some(cache))
+    build_project_with(root, sources, toml, Parse::Cached(cache))
 }
 
-/// Builds the project, through `cache` when there is one. Without, nothing is kept for a next
-/// build: a cache would hold a copy of every text (as much memory again as the sources) that
-/// a one-off load, such as a command's, would only free again.
+/// Builds the project, parsing its files as `parse` says.
 fn build_project_with(
     root: PathBuf,
     sources: Vec<(PathBuf, Vec<u8>)>,
     toml: Option<(PathBuf, Vec<u8>)>,
-    mut cache: Option<&mut ParseCache>,
+    mut parse: Parse,
 ) -> Project {
     let mut files = Vec::with_capacity(sources.len() + 1);
     let mut diagnostics = Vec::new();
-    if let Some(cache) = cache.as_deref_mut() {
+    if let Parse::Cached(cache) = &mut parse {
         let paths: Vec<PathBuf> = sources.iter().map(|(p, _)| p.clone()).collect();
         cache.retain(&paths);
     }
     for (path, bytes) in sources {
         let id = FileId(files.len() as u32);
         let text = decode(bytes, id, &mut diagnostics);
-        let (parsed, line_index) = match cache.as_deref_mut() {
-            Some(cache) => cache.parse(&path, id, &text),
-            None => (Arc::new(parse(&text, id)), Arc::new(LineIndex::new(&text))),
+        let line_index = OnceLock::new();
+        let parsed = match &mut parse {
+            Parse::Cached(cache) => {
+                let (parsed, index) = cache.parse(&path, id, &text);
+                let _ = line_index.set(index);
+                Some(parsed)
+            }
+            Parse::Fresh => Some(Arc::new(parse_text(&text, id))),
+            Parse::Not => None,
         };
-        diagnostics.extend(parsed.diagnostics.iter().cloned());
+        if let Some(parsed) = &parsed {
+            diagnostics.extend(parsed.diagnostics.iter().cloned());
+        }
         files.push(SourceFile {
             id,
             path,
             line_index,
             text,
-            parsed: Some(parsed),
+            parsed,
+            is_infra: true,
         });
     }
     let default_name = root
@@ -362,9 +410,10 @@ fn build_project_with(
         files.push(SourceFile {
             id,
             path,
-            line_index: Arc::new(LineIndex::new(&text)),
+            line_index: OnceLock::new(),
             text,
             parsed: None,
+            is_infra: false,
         });
     }
     Project {
@@ -597,7 +646,7 @@ mod cache_tests {
         };
         let before = build(&mut cache, text);
         let after = build(&mut cache, &edited);
-        let full = parse(&edited, FileId(0));
+        let full = parse_text(&edited, FileId(0));
         assert_eq!(after.file, full.file);
         assert_eq!(after.diagnostics, full.diagnostics);
         let (old, new) = (&before.file.items, &after.file.items);
@@ -616,7 +665,7 @@ mod cache_tests {
         let again = text.replace("512MB", "2GB");
         let third = build(&mut cache, &again);
         assert_eq!(Arc::as_ptr(&third), at, "the parse is changed in place");
-        let full = parse(&again, FileId(0));
+        let full = parse_text(&again, FileId(0));
         assert_eq!(third.file, full.file);
         assert_eq!(third.diagnostics, full.diagnostics);
     }

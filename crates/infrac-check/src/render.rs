@@ -103,8 +103,8 @@ pub fn render_json(diagnostics: &[Diagnostic], project: &Project) -> String {
     let mut out = String::new();
     for d in diagnostics {
         let file = project.file(d.file);
-        let start = file.line_index.line_col(&file.text, d.span.start());
-        let end = file.line_index.line_col(&file.text, d.span.end());
+        let start = file.line_index().line_col(&file.text, d.span.start());
+        let end = file.line_index().line_col(&file.text, d.span.end());
         let object = serde_json::json!({
             "code": d.code.as_str(),
             "severity": d.severity.as_str(),

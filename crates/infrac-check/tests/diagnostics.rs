@@ -5,7 +5,7 @@
 
 use infrac_check::annotate::{annotate, strip_annotations};
 use infrac_check::project::build_project;
-use infrac_check::{check_project_at, check_project_dropping_trees, Date, DiskFileSystem};
+use infrac_check::{check_project_at, check_project_streaming, Date, DiskFileSystem, Need};
 use infrac_syntax::Code;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -60,17 +60,22 @@ fn run_fixture(name: &Path, files: &[PathBuf], update: bool) -> (BTreeSet<Code>,
         .collect();
     let project = build_project(root, sources.clone(), None);
     let checked = check_project_at(&project, &DiskFileSystem, FIXTURE_DAY);
-    // What the commands run: the same result, with the trees gone afterwards.
-    let mut dropping = build_project(project.root.clone(), sources, None);
-    let dropped = check_project_dropping_trees(&mut dropping, &DiskFileSystem, FIXTURE_DAY);
-    assert_eq!(
-        dropped.diagnostics,
-        checked.diagnostics,
-        "{}",
-        name.display()
-    );
-    assert_eq!(dropped.model, checked.model, "{}", name.display());
-    assert_eq!(dropping.sources().count(), 0, "{}", name.display());
+    // What the commands run: the same result from trees parsed one file at a time (and twice),
+    // and the same diagnostics when only they are wanted.
+    let unparsed = infrac_check::project::build_project_unparsed(project.root.clone(), sources);
+    assert_eq!(unparsed.sources().count(), 0, "{}", name.display());
+    for need in [Need::Model, Need::Diagnostics] {
+        let streamed = check_project_streaming(&unparsed, &DiskFileSystem, FIXTURE_DAY, need);
+        assert_eq!(
+            streamed.diagnostics,
+            checked.diagnostics,
+            "{} {need:?}",
+            name.display()
+        );
+        if need == Need::Model {
+            assert_eq!(streamed.model, checked.model, "{}", name.display());
+        }
+    }
     let mut failures = Vec::new();
     for (file, path) in project.files.iter().zip(files) {
         let expected = std::fs::read_to_string(path).expect("fixture text");

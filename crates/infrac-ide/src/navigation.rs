@@ -289,7 +289,7 @@ mod tests {
             .iter()
             .map(|l| {
                 let f = analysis.project.file(l.file);
-                let lc = f.line_index.line_col(&f.text, l.span.start());
+                let lc = f.line_index().line_col(&f.text, l.span.start());
                 format!(
                     "{}:{}:{} {}",
                     f.path.display(),

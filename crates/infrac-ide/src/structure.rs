@@ -135,7 +135,7 @@ pub fn folding_ranges(analysis: &Analysis, file: FileId) -> Vec<FoldingRange> {
     let Some(syntax) = source.syntax() else {
         return Vec::new();
     };
-    let index = &source.line_index;
+    let index = source.line_index();
     let mut out = Vec::new();
     let mut push = |span: Span, comment: bool| {
         let start_line = index.line_of(span.start());

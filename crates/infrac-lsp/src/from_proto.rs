@@ -66,7 +66,7 @@ fn line_bytes(encoding: Encoding, line: &str, column: u32) -> usize {
 
 /// The byte offset of a position in a file; `None` past the last line.
 pub fn offset(encoding: Encoding, file: &SourceFile, position: Position) -> Option<usize> {
-    let start = file.line_index.line_start(position.line as usize)?;
+    let start = file.line_index().line_start(position.line as usize)?;
     let rest = &file.text[start..];
     let line = rest.split_inclusive('\n').next().unwrap_or("");
     Some(start + line_bytes(encoding, line, position.character))

@@ -31,8 +31,8 @@ pub fn position(encoding: Encoding, file: &SourceFile, offset: usize) -> Positio
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
-    let line = file.line_index.line_of(offset);
-    let start = file.line_index.line_start(line).unwrap_or(0);
+    let line = file.line_index().line_of(offset);
+    let start = file.line_index().line_start(line).unwrap_or(0);
     let column = match encoding {
         Encoding::Utf8 => offset - start,
         Encoding::Utf16 => text[start..offset].chars().map(char::len_utf16).sum(),
@@ -116,7 +116,7 @@ pub fn diagnostic(
             }
         } else if let Some(source) = analysis.project.files.get(label.file.0 as usize) {
             let line = source
-                .line_index
+                .line_index()
                 .line_of(label.span.start().min(source.text.len()))
                 + 1;
             let name = source.path.file_name().map_or_else(

@@ -290,7 +290,10 @@ impl Lowering<'_> {
         Arc::new(Origin {
             file_id: file,
             file: relative_display(&self.project.root, &source.path),
-            line: source.line_index.line_col(&source.text, span.start()).line,
+            line: source
+                .line_index()
+                .line_col(&source.text, span.start())
+                .line,
             span,
             declaration: declaration.to_string(),
             title,

@@ -41,39 +41,46 @@ pub fn check_project(project: &Project, fs: &dyn FileSystem) -> Checked {
     check_project_at(project, fs, Date::today())
 }
 
-/// [`check_project`] for a command that is done with the trees once they are checked (`infrac
-/// check`, `plan`, `deploy`): each file's tree is freed as soon as its items are checked, so the
-/// trees of a big project and its model are never all held at once. The project keeps its
-/// texts and line indexes (all that rendering diagnostics and lowering read) and loses its
-/// trees. The diagnostics and the model are those of [`check_project`].
-pub fn check_project_dropping_trees(
-    project: &mut Project,
+/// What a caller goes on to do with the result of a check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// The whole model: lowering (`plan`, `deploy`) and the IDE read it.
+    Model,
+    /// The diagnostics alone (`infrac check`). The model then holds only what the
+    /// whole-program rules read (names, kinds, access, triggers' sources, events, patterns
+    /// and targets): no attribute values, no trigger `env`, no references, no doc comments.
+    /// The diagnostics are those of [`Need::Model`].
+    Diagnostics,
+}
+
+/// [`check_project`] for a command, which checks a project once and exits. Each file whose
+/// tree the project does not hold (all of them, loaded with
+/// [`crate::project::load_project_unparsed`]) is parsed when its names are declared and again
+/// when its items are checked, and let go of each time: the trees of a big project are never
+/// all held at once, for the time of a second parse. With [`Need::Diagnostics`] the model
+/// keeps only what the checking itself reads. The diagnostics (syntax errors included) are
+/// those of [`check_project`], and so is the model with [`Need::Model`].
+pub fn check_project_streaming(
+    project: &Project,
     fs: &dyn FileSystem,
     today: Date,
+    need: Need,
 ) -> Checked {
-    let trees = project.files.iter_mut().map(|f| f.parsed.take()).collect();
-    check_trees(project, trees, fs, today)
+    check_with(project, fs, today, need)
 }
 
 /// [`check_project`] as of `today`: the one rule that depends on the date is Lambda's runtime
 /// deprecation schedule (W0002 once a runtime is deprecated, E0204 once AWS no longer creates
 /// functions with it). Tests pin the date with this.
 pub fn check_project_at(project: &Project, fs: &dyn FileSystem, today: Date) -> Checked {
-    let trees = project.files.iter().map(|f| f.parsed.clone()).collect();
-    check_trees(project, trees, fs, today)
+    check_with(project, fs, today, Need::Model)
 }
 
-/// Checks `trees` (by file id) of `project`, letting go of each file's tree once its items are
-/// checked: the tree is freed then when `trees` held the last handle on it.
-fn check_trees(
-    project: &Project,
-    trees: Vec<Option<Arc<Parsed>>>,
-    fs: &dyn FileSystem,
-    today: Date,
-) -> Checked {
+fn check_with(project: &Project, fs: &dyn FileSystem, today: Date, need: Need) -> Checked {
     let mut checker = Checker {
         project,
-        trees,
+        need,
+        kept: None,
         targeted: HashSet::default(),
         fs,
         today,
@@ -116,8 +123,10 @@ struct Context {
 
 struct Checker<'p> {
     project: &'p Project,
-    /// Each file's tree, by file id, until its items are checked.
-    trees: Vec<Option<Arc<Parsed>>>,
+    need: Need,
+    /// The first file's tree, when the project does not hold it: parsed to declare its names
+    /// and kept to check its items.
+    kept: Option<(FileId, Arc<Parsed>)>,
     /// The functions and tasks something starts: a trigger's target, a `runs` or `invokes`.
     targeted: HashSet<Name>,
     fs: &'p dyn FileSystem,
@@ -181,6 +190,38 @@ fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     }
 }
 
+/// How many of each thing a project's trees declare, to size the model's lists.
+#[derive(Default)]
+struct Counts {
+    symbols: usize,
+    resources: usize,
+    triggers: usize,
+    references: usize,
+}
+
+impl Counts {
+    fn add(&mut self, parsed: &Parsed) {
+        for item in &parsed.file.items {
+            match item {
+                Item::Resource(r) => {
+                    self.resources += 1;
+                    self.symbols += 1;
+                    self.references += block_references(r.block.as_ref());
+                }
+                Item::Trigger(t) => {
+                    self.triggers += 1;
+                    self.references += 2 + block_references(t.block.as_ref());
+                }
+                Item::Let(b) | Item::Output(b) => {
+                    self.symbols += 1;
+                    self.references += paths_in(&b.value);
+                }
+                Item::Error(_) => {}
+            }
+        }
+    }
+}
+
 /// At most how many references a block's members make: one per access, one per name in a
 /// value. For sizing the model's list up front.
 fn block_references(block: Option<&Block>) -> usize {
@@ -222,37 +263,42 @@ impl Checker<'_> {
     // ---- declarations -------------------------------------------------------------------
 
     fn declare(&mut self) {
-        // Sized up front: growing these by doubling copies every model again and again, and
-        // leaves up to half of each unused to the end.
-        let (mut resources, mut triggers, mut bindings, mut references) = (0, 0, 0, 0);
-        let trees = self.trees();
-        for (_, parsed) in &trees {
-            for item in &parsed.file.items {
-                match item {
-                    Item::Resource(r) => {
-                        resources += 1;
-                        references += block_references(r.block.as_ref());
-                    }
-                    Item::Trigger(t) => {
-                        triggers += 1;
-                        references += 2 + block_references(t.block.as_ref());
-                    }
-                    Item::Let(b) | Item::Output(b) => {
-                        bindings += 1;
-                        references += paths_in(&b.value);
-                    }
-                    Item::Error(_) => {}
+        // Sized up front where the trees are held: growing these by doubling copies every model
+        // again and again, and leaves up to half of each unused to the end. Streamed trees are
+        // counted as they are declared, and what the checking fills is sized before it starts.
+        let mut counts = Counts::default();
+        let files = self.project.infra_files();
+        let held = self
+            .project
+            .files
+            .iter()
+            .all(|f| !f.is_infra || f.parsed.is_some());
+        if held {
+            for f in &self.project.files {
+                if let Some(parsed) = &f.parsed {
+                    counts.add(parsed);
                 }
             }
+            self.model.symbols.reserve_exact(counts.symbols);
+            self.names.reserve(counts.symbols);
+            self.reserve_checked(&counts);
         }
-        self.model.resources.reserve_exact(resources);
-        self.model.triggers.reserve_exact(triggers);
-        self.model.symbols.reserve_exact(resources + bindings);
-        self.model.references.reserve_exact(references);
-        self.names.reserve(resources + bindings);
-        let mut outputs: HashMap<&str, SymbolId> = HashMap::default();
-        for (file, parsed) in &trees {
-            let file = *file;
+        // The first file's tree is kept for checking: a project of one file is then parsed
+        // once, and in a bigger one it is the first to be checked and let go of.
+        let mut outputs: HashMap<Name, SymbolId> = HashMap::default();
+        for file in files {
+            let parsed = match self.project.file(file).parsed.clone() {
+                Some(parsed) => parsed,
+                None => {
+                    let parsed = self.parse(file);
+                    self.diagnostics.extend(parsed.diagnostics.iter().cloned());
+                    counts.add(&parsed);
+                    if self.kept.is_none() {
+                        self.kept = Some((file, Arc::clone(&parsed)));
+                    }
+                    parsed
+                }
+            };
             for item in &parsed.file.items {
                 match item {
                     Item::Resource(r) => {
@@ -284,22 +330,32 @@ impl Checker<'_> {
                         if let Some(&first) = outputs.get(b.name.text.as_str()) {
                             self.duplicate(&b.name, file, first, "output");
                         } else {
-                            outputs.insert(&b.name.text, id);
+                            outputs.insert(b.name.text.clone(), id);
                         }
                     }
                     Item::Trigger(_) | Item::Error(_) => {}
                 }
             }
         }
+        if !held {
+            self.model.symbols.shrink_to_fit();
+            self.reserve_checked(&counts);
+        }
     }
 
-    /// The trees not yet let go of, with their files.
-    fn trees(&self) -> Vec<(FileId, Arc<Parsed>)> {
-        self.trees
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| t.clone().map(|t| (FileId(i as u32), t)))
-            .collect()
+    /// Sizes what checking the items fills: the resources, the triggers and (when the model
+    /// is wanted) the references.
+    fn reserve_checked(&mut self, counts: &Counts) {
+        self.model.resources.reserve_exact(counts.resources);
+        self.model.triggers.reserve_exact(counts.triggers);
+        if self.need == Need::Model {
+            self.model.references.reserve_exact(counts.references);
+        }
+    }
+
+    /// A fresh parse of a file whose tree the project does not hold.
+    fn parse(&self, file: FileId) -> Arc<Parsed> {
+        Arc::new(infrac_syntax::parse(&self.project.file(file).text, file))
     }
 
     fn declare_resource(&mut self, r: &Resource, file: FileId) {
@@ -361,7 +417,7 @@ impl Checker<'_> {
             file,
             name_span: name.span,
             span,
-            doc: doc.cloned(),
+            doc: doc.filter(|_| self.need == Need::Model).cloned(),
         });
         self.model.symbols.len() - 1
     }
@@ -398,11 +454,13 @@ impl Checker<'_> {
     /// Resolves a name, recording the reference; E0103 with a suggestion when it is unknown.
     fn resolve(&mut self, name: &Ident, file: FileId) -> Option<SymbolId> {
         if let Some(&id) = self.names.get(name.text.as_str()) {
-            self.model.references.push(Reference {
-                file,
-                span: name.span,
-                symbol: id,
-            });
+            if self.need == Need::Model {
+                self.model.references.push(Reference {
+                    file,
+                    span: name.span,
+                    symbol: id,
+                });
+            }
             return Some(id);
         }
         let mut d = Diagnostic::new(
@@ -496,11 +554,14 @@ impl Checker<'_> {
     /// Checks each file's items in turn, then lets go of its tree: the whole-program rules
     /// after this read the model and `targeted` alone.
     fn check_items(&mut self) {
-        for index in 0..self.trees.len() {
-            let Some(parsed) = self.trees[index].take() else {
-                continue;
+        for file in self.project.infra_files() {
+            let parsed = match &self.project.file(file).parsed {
+                Some(parsed) => Arc::clone(parsed),
+                None => match self.kept.take_if(|(kept, _)| *kept == file) {
+                    Some((_, parsed)) => parsed,
+                    None => self.parse(file),
+                },
             };
-            let file = FileId(index as u32);
             for item in &parsed.file.items {
                 match item {
                     Item::Resource(r) => {
@@ -648,9 +709,12 @@ impl Checker<'_> {
             file,
             span: r.span,
             name_span: r.name.span,
-            attrs: {
-                attrs.shrink_to_fit();
-                attrs
+            attrs: match self.need {
+                Need::Model => {
+                    attrs.shrink_to_fit();
+                    attrs
+                }
+                Need::Diagnostics => Attrs::new(),
             },
             access,
         });

@@ -5,7 +5,7 @@ use infrac_syntax::Name;
 
 use super::{
     did_you_mean, kind_article, list_names, schema, AccessModel, Block, Checker, Code, Context,
-    Diagnostic, EventSchema, FileId, HashMap, KeyPattern, Member, PatternUse, ResourceKind,
+    Diagnostic, EventSchema, FileId, HashMap, KeyPattern, Member, Need, PatternUse, ResourceKind,
     ResourceModel, SecretPlace, Span, StrLit, SymbolKind, TargetKind, Trigger, TriggerModel, Type,
     Value, VecMap,
 };
@@ -39,7 +39,11 @@ impl Checker<'_> {
         let target = self.resolve_kind(&t.target, file, target_kind, Some(t.target_kind_span));
         // An error inside the env is reported, but the trigger still takes part in the
         // whole-program checks (overlaps, loops).
-        let env = self.trigger_block(t, event, file).unwrap_or_default();
+        // The `env` only lowering reads.
+        let env = self
+            .trigger_block(t, event, file)
+            .filter(|_| self.need == Need::Model)
+            .unwrap_or_default();
         let (Some(source_kind), Some(event), Some(pattern), Some(_)) =
             (source, event, pattern, target)
         else {

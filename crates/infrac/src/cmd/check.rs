@@ -2,22 +2,22 @@
 
 use super::{use_color, EXIT_CANNOT_RUN};
 use infrac_check::render::{render_json, render_terminal, summary};
-use infrac_check::{check_project_dropping_trees, load_project, Date, DiskFileSystem};
+use infrac_check::{check_project_streaming, load_project_unparsed, Date, DiskFileSystem, Need};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(path: &Path, json: bool) -> ExitCode {
     let fs = DiskFileSystem;
-    let mut project = match load_project(&fs, path) {
+    let project = match load_project_unparsed(&fs, path) {
         Ok(project) => project,
         Err(err) => {
             eprintln!("error: {err}");
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
-    let sources = project.sources().count();
-    let checked = check_project_dropping_trees(&mut project, &fs, Date::today());
+    let sources = project.infra_files().len();
+    let checked = check_project_streaming(&project, &fs, Date::today(), Need::Diagnostics);
     if json {
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(render_json(&checked.diagnostics, &project).as_bytes());
@@ -44,3 +44,4 @@ pub fn run(path: &Path, json: bool) -> ExitCode {
     super::leak_at_exit((project, checked));
     code
 }
+

@@ -4,7 +4,7 @@
 use super::use_color;
 use infrac_check::render::render_terminal;
 use infrac_check::{
-    check_project_dropping_trees, load_project, Checked, Date, DiskFileSystem, Project,
+    check_project_streaming, load_project_unparsed, Checked, Date, DiskFileSystem, Need, Project,
 };
 use infrac_plan::LowerProblem;
 use std::io::Write;
@@ -14,15 +14,16 @@ use std::path::Path;
 /// loaded or has errors (a program with errors is never planned).
 pub fn load_and_check(path: &Path) -> Option<(Project, Checked)> {
     let fs = DiskFileSystem;
-    let mut project = match load_project(&fs, path) {
+    let project = match load_project_unparsed(&fs, path) {
         Ok(project) => project,
         Err(err) => {
             eprintln!("error: {err}");
             return None;
         }
     };
-    // Lowering reads the model and the texts, not the trees.
-    let checked = check_project_dropping_trees(&mut project, &fs, Date::today());
+    // Lowering reads the model and the texts, not the trees: they are parsed, checked and let
+    // go of one file at a time.
+    let checked = check_project_streaming(&project, &fs, Date::today(), Need::Model);
     if !checked.diagnostics.is_empty() {
         let stderr = std::io::stderr();
         let text = render_terminal(&checked.diagnostics, &project, use_color(&stderr));
@@ -44,7 +45,7 @@ pub fn load_and_check(path: &Path) -> Option<(Project, Checked)> {
 pub fn report_problems(project: &Project, problems: &[LowerProblem]) {
     for problem in problems {
         let file = project.file(problem.file);
-        let at = file.line_index.line_col(&file.text, problem.span.start());
+        let at = file.line_index().line_col(&file.text, problem.span.start());
         eprintln!(
             "error: {}:{}:{}: {}",
             file.path.display(),
