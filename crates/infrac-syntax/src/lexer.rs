@@ -30,6 +30,9 @@ pub struct Lexed {
     pub tokens: Vec<(Token, Span)>,
     pub comments: Vec<Comment>,
     pub diagnostics: Vec<Diagnostic>,
+    /// How deep brackets, braces, strings and interpolations nest at most, so that the parser
+    /// looks for what is nested too deep only where there is some.
+    pub max_depth: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -56,6 +59,7 @@ pub fn lex(src: &str, file: FileId) -> Lexed {
         },
         modes: Vec::new(),
         line_start: true,
+        depth: 0,
     };
     if src.starts_with('\u{feff}') {
         lexer.pos = 3;
@@ -72,10 +76,18 @@ struct Lexer<'a> {
     out: Lexed,
     modes: Vec<Mode>,
     line_start: bool,
+    /// Brackets, braces, strings and interpolations open here.
+    depth: usize,
 }
 
 impl Lexer<'_> {
     fn push(&mut self, kind: Kind, start: usize, end: usize) {
+        if kind.opens() {
+            self.depth += 1;
+            self.out.max_depth = self.out.max_depth.max(self.depth);
+        } else if kind.closes() {
+            self.depth = self.depth.saturating_sub(1);
+        }
         self.out.tokens.push((
             Token {
                 kind,

@@ -76,7 +76,11 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
     }
     let lexed = lex(src, file);
     let mut diagnostics = lexed.diagnostics;
-    let tokens = limit_nesting(lexed.tokens, file, &mut diagnostics);
+    let tokens = if lexed.max_depth > MAX_NESTING {
+        limit_nesting(lexed.tokens, file, &mut diagnostics)
+    } else {
+        lexed.tokens
+    };
     let eoi = Span::empty(src.len());
     let input = || tokens.as_slice().map(eoi, |(t, s)| (t, s));
     // Most text parses: first without recording what was expected where (several times
@@ -134,15 +138,7 @@ fn limit_nesting(
     let mut depth = 0usize;
     let mut reported = false;
     tokens.retain(|(token, span)| {
-        let opens = matches!(
-            token.kind,
-            Kind::LBrace | Kind::LBracket | Kind::LParen | Kind::StrOpen | Kind::InterpOpen
-        );
-        let closes = matches!(
-            token.kind,
-            Kind::RBrace | Kind::RBracket | Kind::RParen | Kind::StrClose | Kind::InterpClose
-        );
-        if opens {
+        if token.kind.opens() {
             depth += 1;
         }
         let keep = depth <= MAX_NESTING;
@@ -155,7 +151,7 @@ fn limit_nesting(
                 format!("nesting too deep: more than {MAX_NESTING} levels of brackets, braces or strings"),
             ));
         }
-        if closes {
+        if token.kind.closes() {
             depth = depth.saturating_sub(1);
         }
         keep

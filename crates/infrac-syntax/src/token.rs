@@ -50,6 +50,22 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Opens a nesting level: a bracket, a brace, a string or an interpolation.
+    pub fn opens(self) -> bool {
+        matches!(
+            self,
+            Kind::LBrace | Kind::LBracket | Kind::LParen | Kind::StrOpen | Kind::InterpOpen
+        )
+    }
+
+    /// Closes what [`Kind::opens`] opened.
+    pub fn closes(self) -> bool {
+        matches!(
+            self,
+            Kind::RBrace | Kind::RBracket | Kind::RParen | Kind::StrClose | Kind::InterpClose
+        )
+    }
+
     pub fn keyword(text: &str) -> Option<Kind> {
         Some(match text {
             "bucket" => Kind::KwBucket,
