@@ -287,18 +287,15 @@ impl Checker<'_> {
         // once, and in a bigger one it is the first to be checked and let go of.
         let mut outputs: HashMap<Name, SymbolId> = HashMap::default();
         for file in files {
-            let parsed = match self.project.file(file).parsed.clone() {
-                Some(parsed) => parsed,
-                None => {
-                    let parsed = self.parse(file);
-                    self.diagnostics.extend(parsed.diagnostics.iter().cloned());
-                    counts.add(&parsed);
-                    if self.kept.is_none() {
-                        self.kept = Some((file, Arc::clone(&parsed)));
-                    }
-                    parsed
+            let parsed = self.project.file(file).parsed.clone().unwrap_or_else(|| {
+                let parsed = self.parse(file);
+                self.diagnostics.extend(parsed.diagnostics.iter().cloned());
+                counts.add(&parsed);
+                if self.kept.is_none() {
+                    self.kept = Some((file, Arc::clone(&parsed)));
                 }
-            };
+                parsed
+            });
             for item in &parsed.file.items {
                 match item {
                     Item::Resource(r) => {
