@@ -272,8 +272,8 @@ pub fn load_project(fs: &dyn FileSystem, path: &Path) -> Result<Project, LoadErr
     load_project_with(fs, path, Parse::Fresh)
 }
 
-/// [`load_project`] without parsing: the project holds the texts, their line indexes and the
-/// settings, and no trees (nor syntax errors). For the commands, which check it with
+/// [`load_project`] without parsing: the project holds the texts and the settings, and no
+/// trees (nor syntax errors). For the commands, which check it with
 /// [`crate::check_project_streaming`]: that parses each file when it needs its tree and lets
 /// go of it after, so the trees of a big project are never all held at once.
 pub fn load_project_unparsed(fs: &dyn FileSystem, path: &Path) -> Result<Project, LoadError> {

@@ -38,8 +38,7 @@ impl Checker<'_> {
         let target_kind = t.target_kind.resource_kind();
         let target = self.resolve_kind(&t.target, file, target_kind, Some(t.target_kind_span));
         // An error inside the env is reported, but the trigger still takes part in the
-        // whole-program checks (overlaps, loops).
-        // The `env` only lowering reads.
+        // whole-program checks (overlaps, loops). Only lowering reads the env itself.
         let env = self
             .trigger_block(t, event, file)
             .filter(|_| self.need == Need::Model)

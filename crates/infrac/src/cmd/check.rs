@@ -49,7 +49,7 @@ pub fn run(path: &Path, json: bool) -> ExitCode {
 /// A check runs once and exits, and its resident memory is what it costs the machine it runs
 /// on (a CI runner, a pre-commit hook): its heap grows by 4 KiB pages, not by the 2 MiB
 /// transparent huge pages mimalloc asks for. The 120,000-line check of `scripts/bench.sh` peaks
-/// at 20 MB instead of 23-24, for about 5 ms more of page faults. The commands that go on to
+/// at 20 MB instead of 22-24, for about 5 ms more of page faults. The commands that go on to
 /// plan, and the language server, keep huge pages: they allocate more and faster.
 fn small_pages() {
     #[cfg(target_os = "linux")]
